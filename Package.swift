@@ -1,0 +1,91 @@
+// swift-tools-version: 6.1
+//
+// trackstream: a Kafka stream processor for Boomtrain-style tracking events.
+//
+// Modules mirror the architecture:
+//   CRdKafka       the librdkafka C API (system library, ≥ 2.2)
+//   Kafka          the safe Swift layer over librdkafka; nothing else touches CRdKafka
+//   TrackDomain    the event contract: validate → normalize/expand → signals → encode (pure, no I/O)
+//   TrackPipeline  pipeline files (YAML) → typed, validated configuration
+//   TrackRuntime   the staged service: consume → process → publish, offsets, metrics
+//   trackstream    the executable (swift-argument-parser)
+
+import PackageDescription
+
+let strictSwift: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "trackstream",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "trackstream", targets: ["trackstream"]),
+        .library(name: "Kafka", targets: ["Kafka"]),
+        .library(name: "TrackDomain", targets: ["TrackDomain"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CRdKafka",
+            pkgConfig: "rdkafka",
+            providers: [.apt(["librdkafka-dev"])]
+        ),
+        .target(
+            name: "Kafka",
+            dependencies: [
+                "CRdKafka",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        .target(
+            name: "TrackDomain",
+            swiftSettings: strictSwift
+        ),
+        .target(
+            name: "TrackPipeline",
+            dependencies: [
+                "TrackDomain",
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        .executableTarget(
+            name: "trackstream",
+            dependencies: [
+                "Kafka",
+                "TrackDomain",
+                "TrackPipeline",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "KafkaTests",
+            dependencies: ["Kafka"],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "TrackDomainTests",
+            dependencies: [
+                "TrackDomain",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "TrackPipelineTests",
+            dependencies: ["TrackPipeline"],
+            swiftSettings: strictSwift
+        ),
+    ]
+)
