@@ -1,0 +1,37 @@
+# trackstream — the two commands are `make run` and `make test`; see README.md.
+SHELL := /bin/bash
+RDKAFKA_PREFIX ?= /opt/rdk28
+export RDKAFKA_PREFIX
+export PKG_CONFIG_PATH := $(RDKAFKA_PREFIX)/lib/pkgconfig$(if $(PKG_CONFIG_PATH),:$(PKG_CONFIG_PATH))
+# Link against the librdkafka that scripts/deps built, and find it at run time without LD_LIBRARY_PATH.
+SWIFT_BUILD_FLAGS := -Xlinker -rpath -Xlinker $(RDKAFKA_PREFIX)/lib
+SWIFT_FORMAT_PATHS := Package.swift Sources Tests Benchmarks
+
+.PHONY: deps build release test lint format run bench clean
+
+deps:
+	@scripts/deps
+
+build: deps
+	swift build $(SWIFT_BUILD_FLAGS)
+
+release: deps
+	swift build -c release $(SWIFT_BUILD_FLAGS)
+
+lint:
+	swift format lint --strict --recursive $(SWIFT_FORMAT_PATHS)
+
+format:
+	swift format format --in-place --recursive $(SWIFT_FORMAT_PATHS)
+
+test: deps
+	@scripts/test $(SWIFT_BUILD_FLAGS)
+
+run: deps release
+	@scripts/run
+
+bench: deps release
+	@scripts/bench
+
+clean:
+	rm -rf .build .build-*

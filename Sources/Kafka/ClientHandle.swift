@@ -1,0 +1,124 @@
+import CRdKafka
+import Logging
+
+/// Owns one `rd_kafka_t` and the callbacks librdkafka invokes on it.
+///
+/// `@unchecked Sendable`: librdkafka documents `rd_kafka_t` as thread-safe for every call this layer
+/// makes; the pointer never changes and is destroyed exactly once, when the last owner (the client
+/// or an outstanding consumed message batch) lets go.
+final class ClientHandle: @unchecked Sendable {
+    let pointer: OpaquePointer
+    let callbacks: ClientCallbacks
+
+    enum Kind {
+        case producer
+        case consumer
+
+        var native: rd_kafka_type_t { self == .producer ? RD_KAFKA_PRODUCER : RD_KAFKA_CONSUMER }
+    }
+
+    /// Creates the client; `configure` may register more callbacks on the native configuration.
+    init(
+        kind: Kind,
+        configuration: KafkaConfiguration,
+        logger: Logger,
+        rebalance consumerState: ConsumerState? = nil,
+        configure: (OpaquePointer) -> Void = { _ in }
+    ) throws(KafkaError) {
+        let conf = try configuration.makeNativeConfiguration()
+        let callbacks = ClientCallbacks(logger: logger, consumerState: consumerState)
+        rd_kafka_conf_set_opaque(conf, Unmanaged.passUnretained(callbacks).toOpaque())
+        rd_kafka_conf_set_log_cb(conf, clientLogCallback)
+        rd_kafka_conf_set_error_cb(conf, clientErrorCallback)
+        configure(conf)
+        var errorText = [CChar](repeating: 0, count: 512)
+        guard let handle = rd_kafka_new(kind.native, conf, &errorText, errorText.count) else {
+            rd_kafka_conf_destroy(conf)
+            let reason = errorText.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+            throw KafkaError(
+                code: RD_KAFKA_RESP_ERR__INVALID_ARG.rawValue,
+                name: "_INVALID_ARG",
+                message: reason,
+                isRetriable: false,
+                context: "creating a Kafka \(kind == .producer ? "producer" : "consumer")"
+            )
+        }
+        self.pointer = handle
+        self.callbacks = callbacks
+    }
+
+    deinit {
+        let pointer = UncheckedPointer(pointer)
+        BlockingCall.detach { rd_kafka_destroy(pointer.value) }
+    }
+
+    /// The client's fatal error, if it has one (idempotent producers can enter a fatal state).
+    func fatalError(context: String) -> KafkaError? {
+        var text = [CChar](repeating: 0, count: 512)
+        let code = rd_kafka_fatal_error(pointer, &text, text.count)
+        guard code != RD_KAFKA_RESP_ERR_NO_ERROR else { return nil }
+        let message = text.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        var error = KafkaError(code: code, context: context, message: message)
+        error.isFatal = true
+        return error
+    }
+}
+
+/// A raw pointer carried across a thread hop whose ownership the sender gives up.
+struct UncheckedPointer: @unchecked Sendable {
+    let value: OpaquePointer
+    init(_ value: OpaquePointer) { self.value = value }
+}
+
+/// The callbacks shared by every client: librdkafka's logs and client-level errors go to swift-log.
+final class ClientCallbacks: Sendable {
+    let logger: Logger
+    /// The consumer's state, for the rebalance callback; `nil` for producers.
+    let consumerState: ConsumerState?
+
+    init(logger: Logger, consumerState: ConsumerState?) {
+        self.logger = logger
+        self.consumerState = consumerState
+    }
+
+    static func from(_ handle: OpaquePointer?) -> ClientCallbacks? {
+        guard let handle, let opaque = rd_kafka_opaque(handle) else { return nil }
+        return Unmanaged<ClientCallbacks>.fromOpaque(opaque).takeUnretainedValue()
+    }
+}
+
+private let clientLogCallback:
+    @convention(c) (OpaquePointer?, Int32, UnsafePointer<CChar>?, UnsafePointer<CChar>?) -> Void = {
+        handle,
+        level,
+        facility,
+        message in
+        guard let callbacks = ClientCallbacks.from(handle) else { return }
+        let text = message.map { String(cString: $0) } ?? ""
+        let facilityText = facility.map { String(cString: $0) } ?? ""
+        let swiftLevel: Logger.Level =
+            switch level {
+            case ...3: .error
+            case 4: .warning
+            case 5, 6: .info
+            default: .debug
+            }
+        callbacks.logger.log(level: swiftLevel, "\(text)", metadata: ["librdkafka": "\(facilityText)"])
+    }
+
+private let clientErrorCallback: @convention(c) (OpaquePointer?, Int32, UnsafePointer<CChar>?, UnsafeMutableRawPointer?) -> Void = {
+    handle,
+    code,
+    reason,
+    _ in
+    guard let callbacks = ClientCallbacks.from(handle) else { return }
+    let error = KafkaError(
+        code: rd_kafka_resp_err_t(rawValue: code),
+        context: "Kafka client",
+        message: reason.map { String(cString: $0) }
+    )
+    callbacks.logger.warning(
+        "\(error.message)",
+        metadata: ["error": "\(error.name)", "retriable": "\(error.isRetriable)"]
+    )
+}

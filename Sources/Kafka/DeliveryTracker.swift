@@ -1,0 +1,110 @@
+import CRdKafka
+import Synchronization
+
+/// Counts the acknowledgements of one produced batch and wakes its sender when the last arrives.
+///
+/// librdkafka reports each record on the producer's poll thread; the tracker is that record's
+/// opaque, so an acknowledgement costs one atomic decrement: no lock, no actor hop, no allocation.
+/// Failures (rare) are collected under a lock.
+final class DeliveryTracker: Sendable {
+    private let pending: Atomic<Int>
+    private let state = Mutex(State())
+
+    private struct State {
+        var continuation: CheckedContinuation<Void, Never>?
+        var completed = false
+        var failures: [DeliveryFailure] = []
+    }
+
+    /// `expected` acknowledgements, plus one that the sender gives when it has handed over all
+    /// records: the batch cannot complete while it is still being submitted.
+    init(expected: Int) {
+        pending = Atomic(expected + 1)
+    }
+
+    func recordFailure(_ failure: DeliveryFailure) {
+        state.withLock { $0.failures.append(failure) }
+    }
+
+    /// One acknowledgement; returns true for the last one, whose caller releases the tracker.
+    @discardableResult
+    func arrive() -> Bool {
+        guard pending.subtract(1, ordering: .acquiringAndReleasing).newValue == 0 else { return false }
+        let continuation = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            state.completed = true
+            defer { state.continuation = nil }
+            return state.continuation
+        }
+        continuation?.resume()
+        return true
+    }
+
+    /// Suspends until every record is acknowledged; returns the failures.
+    func waitForCompletion() async -> [DeliveryFailure] {
+        await withCheckedContinuation { continuation in
+            let alreadyDone = state.withLock { state -> Bool in
+                if state.completed { return true }
+                state.continuation = continuation
+                return false
+            }
+            if alreadyDone { continuation.resume() }
+        }
+        return state.withLock { $0.failures }
+    }
+}
+
+/// librdkafka's delivery report callback: one per produced record, on the producer's poll thread.
+let deliveryReportCallback:
+    @convention(c) (
+        OpaquePointer?, UnsafePointer<rd_kafka_message_t>?, UnsafeMutableRawPointer?
+    ) -> Void = { _, message, _ in
+        guard let message, let opaque = message.pointee._private else { return }
+        let unmanaged = Unmanaged<DeliveryTracker>.fromOpaque(opaque)
+        let tracker = unmanaged.takeUnretainedValue()
+        if message.pointee.err != RD_KAFKA_RESP_ERR_NO_ERROR {
+            tracker.recordFailure(DeliveryFailure(undelivered: message))
+        }
+        if tracker.arrive() { unmanaged.release() }
+    }
+
+extension DeliveryFailure {
+    /// Rebuilds the record from librdkafka's report, so the caller can retry it as it was.
+    init(undelivered message: UnsafePointer<rd_kafka_message_t>) {
+        let raw = message.pointee
+        let topic = raw.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? ""
+        var headers: [KafkaHeader] = []
+        var nativeHeaders: OpaquePointer?
+        if rd_kafka_message_headers(message, &nativeHeaders) == RD_KAFKA_RESP_ERR_NO_ERROR, let nativeHeaders {
+            headers = KafkaHeader.read(nativeHeaders)
+        }
+        let record = ProducerMessage(
+            topic: topic,
+            partition: raw.partition == RD_KAFKA_PARTITION_UA ? nil : raw.partition,
+            key: raw.key.map { Array(UnsafeRawBufferPointer(start: $0, count: raw.key_len)) },
+            value: raw.payload.map { Array(UnsafeRawBufferPointer(start: $0, count: raw.len)) },
+            headers: headers
+        )
+        self.init(message: record, error: KafkaError(code: raw.err, context: "delivering a record to \(topic)"))
+    }
+}
+
+extension KafkaHeader {
+    /// Copies every header out of a native header list.
+    static func read(_ headers: OpaquePointer) -> [KafkaHeader] {
+        var result: [KafkaHeader] = []
+        var index = 0
+        var name: UnsafePointer<CChar>?
+        var value: UnsafeRawPointer?
+        var size = 0
+        while rd_kafka_header_get_all(headers, index, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR {
+            result.append(
+                KafkaHeader(
+                    name: name.map { String(cString: $0) } ?? "",
+                    value: value.map { Array(UnsafeRawBufferPointer(start: $0, count: size)) }
+                )
+            )
+            index += 1
+        }
+        return result
+    }
+}

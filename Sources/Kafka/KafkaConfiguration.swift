@@ -1,0 +1,64 @@
+import CRdKafka
+
+/// librdkafka properties as ordered string key/value pairs, passed through unchanged.
+///
+/// Any property librdkafka knows can be set (`security.protocol`, `sasl.*`, `ssl.*`, …); an
+/// unknown or invalid one fails when a client is created, with librdkafka's own text and the
+/// property's name.
+public struct KafkaConfiguration: Sendable, Hashable {
+    /// The properties in the order they were set; a later set of the same key replaces its value.
+    public private(set) var properties: [Property]
+
+    public struct Property: Sendable, Hashable {
+        public var key: String
+        public var value: String
+
+        public init(key: String, value: String) {
+            self.key = key
+            self.value = value
+        }
+    }
+
+    public init(_ properties: KeyValuePairs<String, String> = [:]) {
+        self.properties = []
+        for (key, value) in properties { self[key] = value }
+    }
+
+    public init(properties: [Property]) {
+        self.properties = []
+        for property in properties { self[property.key] = property.value }
+    }
+
+    public subscript(key: String) -> String? {
+        get { properties.first { $0.key == key }?.value }
+        set {
+            if let index = properties.firstIndex(where: { $0.key == key }) {
+                if let newValue { properties[index].value = newValue } else { properties.remove(at: index) }
+            } else if let newValue {
+                properties.append(Property(key: key, value: newValue))
+            }
+        }
+    }
+
+    /// Sets `key` only when the application did not set it: defaults that never override a user.
+    public mutating func setDefault(_ key: String, _ value: String) {
+        if self[key] == nil { self[key] = value }
+    }
+
+    /// A new `rd_kafka_conf_t` holding every property; the caller owns it.
+    func makeNativeConfiguration() throws(KafkaError) -> OpaquePointer {
+        guard let conf = rd_kafka_conf_new() else {
+            throw KafkaError(code: RD_KAFKA_RESP_ERR__FAIL, context: "allocating a librdkafka configuration")
+        }
+        var errorText = [CChar](repeating: 0, count: 512)
+        for property in properties {
+            let result = rd_kafka_conf_set(conf, property.key, property.value, &errorText, errorText.count)
+            guard result == RD_KAFKA_CONF_OK else {
+                rd_kafka_conf_destroy(conf)
+                let reason = errorText.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+                throw KafkaError.invalidProperty(property.key, value: property.value, reason: reason)
+            }
+        }
+        return conf
+    }
+}

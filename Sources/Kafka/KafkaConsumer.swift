@@ -1,0 +1,456 @@
+import CRdKafka
+import Dispatch
+public import Logging
+import Synchronization
+
+/// A consumer-group member that delivers records in batches from a thread of its own.
+///
+/// Defaults (each can be overridden): `partition.assignment.strategy=cooperative-sticky`,
+/// `enable.auto.offset.store=false` (the application stores an offset once its work is done, and
+/// librdkafka's auto-commit then commits stored offsets in the background), `enable.partition.eof=true`,
+/// `auto.offset.reset=earliest`.
+///
+/// Flow control: at most `maximumInFlightBatches` delivered batches may be alive at once. Past that
+/// the consumer pauses fetching for its whole assignment and keeps polling, so the group membership
+/// stays alive while memory stays bounded; it resumes when the application has released half of them.
+public final class KafkaConsumer: Sendable {
+    /// Tuning for the poll loop.
+    public struct Options: Sendable {
+        /// Records per delivered batch, at most.
+        public var maximumBatchSize: Int = 1000
+        /// How long one poll waits for records.
+        public var pollTimeout: Duration = .milliseconds(50)
+        /// Delivered batches alive at once before fetching pauses.
+        public var maximumInFlightBatches: Int = 64
+
+        public init() {}
+    }
+
+    /// Consumer events in the order the poll thread saw them. Iterate it from one task.
+    public let events: AsyncStream<ConsumerEvent>
+
+    private let handle: ClientHandle
+    private let state: ConsumerState
+    private let pollThread: PollThread
+    private let queue: UncheckedPointer
+
+    public init(
+        configuration: KafkaConfiguration,
+        options: Options = Options(),
+        rebalanceHandler: (any RebalanceHandler)? = nil,
+        logger: Logger = Logger(label: "trackstream.kafka.consumer")
+    ) throws(KafkaError) {
+        var configuration = configuration
+        configuration.setDefault("partition.assignment.strategy", "cooperative-sticky")
+        configuration.setDefault("enable.auto.offset.store", "false")
+        configuration.setDefault("enable.partition.eof", "true")
+        configuration.setDefault("auto.offset.reset", "earliest")
+        guard configuration["group.id"] != nil else {
+            throw KafkaError(
+                code: RD_KAFKA_RESP_ERR__INVALID_ARG.rawValue,
+                name: "_INVALID_ARG",
+                message: "a consumer needs 'group.id'; set the pipeline's group or pass --group",
+                isRetriable: false,
+                context: "creating a Kafka consumer"
+            )
+        }
+        let (stream, continuation) = AsyncStream<ConsumerEvent>.makeStream()
+        let state = ConsumerState(
+            handler: rebalanceHandler,
+            events: continuation,
+            maximumInFlightBatches: options.maximumInFlightBatches,
+            logger: logger
+        )
+        let handle = try ClientHandle(
+            kind: .consumer,
+            configuration: configuration,
+            logger: logger,
+            rebalance: state
+        ) { conf in
+            rd_kafka_conf_set_rebalance_cb(conf, rebalanceCallback)
+        }
+        rd_kafka_poll_set_consumer(handle.pointer)
+        let queue = UncheckedPointer(rd_kafka_queue_get_consumer(handle.pointer)!)
+        self.events = stream
+        self.handle = handle
+        self.state = state
+        self.queue = queue
+        let timeout = Int32(options.pollTimeout.components.seconds * 1000)
+            + Int32(options.pollTimeout.components.attoseconds / 1_000_000_000_000_000)
+        let buffer = UncheckedBuffer(capacity: options.maximumBatchSize)
+        self.pollThread = PollThread(
+            name: "trackstream-consumer-poll",
+            iteration: {
+                state.pollOnce(handle: handle, queue: queue.value, buffer: buffer, timeoutMilliseconds: timeout)
+            },
+            finally: {
+                let error = rd_kafka_consumer_close(handle.pointer)
+                if error != RD_KAFKA_RESP_ERR_NO_ERROR {
+                    logger.warning("closing the consumer: \(String(cString: rd_kafka_err2str(error)))")
+                }
+                rd_kafka_queue_destroy(queue.value)
+                buffer.pointer.deallocate()
+                continuation.finish()
+            }
+        )
+    }
+
+    /// Joins the group for `topics`.
+    public func subscribe(topics: [String]) throws(KafkaError) {
+        let list = NativePartitionList(topics.map { TopicPartition(topic: $0, partition: RD_KAFKA_PARTITION_UA) })
+        let code = rd_kafka_subscribe(handle.pointer, list.pointer)
+        guard code == RD_KAFKA_RESP_ERR_NO_ERROR else {
+            throw KafkaError(code: code, context: "subscribing to \(topics.joined(separator: ", "))")
+        }
+    }
+
+    /// Reads exactly these partitions from these offsets, outside any group rebalancing.
+    public func assign(_ offsets: [TopicPartitionOffset]) throws(KafkaError) {
+        let list = NativePartitionList(offsets)
+        let code = rd_kafka_assign(handle.pointer, list.pointer)
+        guard code == RD_KAFKA_RESP_ERR_NO_ERROR else {
+            throw KafkaError(code: code, context: "assigning \(offsets.map(\.description).joined(separator: ", "))")
+        }
+    }
+
+    /// The partitions currently assigned to this member.
+    public func assignment() throws(KafkaError) -> [TopicPartition] {
+        var list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?
+        let code = rd_kafka_assignment(handle.pointer, &list)
+        guard code == RD_KAFKA_RESP_ERR_NO_ERROR, let list else {
+            throw KafkaError(code: code, context: "reading the assignment")
+        }
+        return NativePartitionList(owning: list).offsets.map(\.topicPartition)
+    }
+
+    /// Records the next offset to read for each partition; auto-commit (or ``commit()``) sends them.
+    ///
+    /// `offsets` are *next* offsets: the last processed record's offset + 1.
+    public func storeOffsets(_ offsets: [TopicPartitionOffset]) throws(KafkaError) {
+        guard !offsets.isEmpty else { return }
+        let list = NativePartitionList(offsets)
+        let code = rd_kafka_offsets_store(handle.pointer, list.pointer)
+        if let error = list.firstError(context: "storing offsets") { throw error }
+        guard code == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError(code: code, context: "storing offsets") }
+    }
+
+    /// Commits the stored offsets now and waits for the broker's answer.
+    public func commit() async throws(KafkaError) {
+        try await commit(nil)
+    }
+
+    /// Commits these next offsets now and waits for the broker's answer.
+    public func commit(_ offsets: [TopicPartitionOffset]) async throws(KafkaError) {
+        guard !offsets.isEmpty else { return }
+        try await commit(Optional(offsets))
+    }
+
+    private func commit(_ offsets: [TopicPartitionOffset]?) async throws(KafkaError) {
+        let handle = self.handle
+        try await BlockingCall.run { () throws(KafkaError) in
+            let context = "committing offsets"
+            let code: rd_kafka_resp_err_t
+            if let offsets {
+                let list = NativePartitionList(offsets)
+                code = rd_kafka_commit(handle.pointer, list.pointer, 0)
+                if let error = list.firstError(context: context) { throw error }
+            } else {
+                code = rd_kafka_commit(handle.pointer, nil, 0)
+            }
+            guard code == RD_KAFKA_RESP_ERR_NO_ERROR || code == RD_KAFKA_RESP_ERR__NO_OFFSET else {
+                throw KafkaError(code: code, context: context)
+            }
+        }
+    }
+
+    /// The group's committed offsets for `partitions` (``KafkaOffset/invalid`` where none).
+    public func committed(_ partitions: [TopicPartition], timeout: Duration = .seconds(10)) async throws(KafkaError)
+        -> [TopicPartitionOffset]
+    {
+        let handle = self.handle
+        let milliseconds = Int32(clamping: timeout.components.seconds * 1000)
+        return try await BlockingCall.run { () throws(KafkaError) in
+            let list = NativePartitionList(partitions)
+            let code = rd_kafka_committed(handle.pointer, list.pointer, milliseconds)
+            guard code == RD_KAFKA_RESP_ERR_NO_ERROR else {
+                throw KafkaError(code: code, context: "reading committed offsets")
+            }
+            return list.offsets
+        }
+    }
+
+    /// Stops fetching these partitions (records already delivered stay delivered).
+    public func pause(_ partitions: [TopicPartition]) throws(KafkaError) {
+        state.markPaused(partitions, paused: true)
+        try state.setPaused(partitions, paused: true, handle: handle)
+    }
+
+    /// Fetches these partitions again, unless flow control is holding the whole assignment.
+    public func resume(_ partitions: [TopicPartition]) throws(KafkaError) {
+        state.markPaused(partitions, paused: false)
+        guard !state.isFlowPaused else { return }
+        try state.setPaused(partitions, paused: false, handle: handle)
+    }
+
+    /// Moves the read position of assigned partitions.
+    public func seek(_ offsets: [TopicPartitionOffset], timeout: Duration = .seconds(10)) async throws(KafkaError) {
+        let handle = self.handle
+        let milliseconds = Int32(clamping: timeout.components.seconds * 1000)
+        try await BlockingCall.run { () throws(KafkaError) in
+            let list = NativePartitionList(offsets)
+            if let error = rd_kafka_seek_partitions(handle.pointer, list.pointer, milliseconds) {
+                throw KafkaError(consuming: error, context: "seeking")
+            }
+            if let error = list.firstError(context: "seeking") { throw error }
+        }
+    }
+
+    /// The low and high watermarks librdkafka last saw in fetch responses (no request is made).
+    ///
+    /// The high watermark from fetches is exact on every broker, unlike ListOffsets on some
+    /// Kafka-compatible ones; `nil` before the partition has been fetched.
+    public func cachedWatermarks(_ partition: TopicPartition) -> (low: Int64, high: Int64)? {
+        var low: Int64 = -1
+        var high: Int64 = -1
+        let code = rd_kafka_get_watermark_offsets(handle.pointer, partition.topic, partition.partition, &low, &high)
+        guard code == RD_KAFKA_RESP_ERR_NO_ERROR, high >= 0 else { return nil }
+        return (low, high)
+    }
+
+    /// This member's id in the group (empty before it joins).
+    public var memberID: String {
+        guard let id = rd_kafka_memberid(handle.pointer) else { return "" }
+        defer { rd_kafka_mem_free(handle.pointer, id) }
+        return String(cString: id)
+    }
+
+    /// Batches delivered and not yet released by the application.
+    public var inFlightBatches: Int { state.inFlight.load(ordering: .relaxed) }
+
+    /// Leaves the group: the final revocation goes through the rebalance handler (so the
+    /// application can commit), then the client closes and ``events`` finishes.
+    public func close() async {
+        await pollThread.stop()
+    }
+}
+
+/// A poll buffer owned by the poll thread.
+struct UncheckedBuffer: @unchecked Sendable {
+    let pointer: UnsafeMutablePointer<UnsafeMutablePointer<rd_kafka_message_t>?>
+    let capacity: Int
+
+    init(capacity: Int) {
+        self.pointer = .allocate(capacity: capacity)
+        self.capacity = capacity
+    }
+}
+
+/// The consumer's state shared between its poll thread and the application.
+final class ConsumerState: Sendable {
+    let handler: (any RebalanceHandler)?
+    let events: AsyncStream<ConsumerEvent>.Continuation
+    let inFlight = Atomic<Int>(0)
+    let maximumInFlightBatches: Int
+    let logger: Logger
+    private let pauses = Mutex(Pauses())
+
+    private struct Pauses {
+        var byApplication: Set<TopicPartition> = []
+        var flowPaused = false
+    }
+
+    init(
+        handler: (any RebalanceHandler)?,
+        events: AsyncStream<ConsumerEvent>.Continuation,
+        maximumInFlightBatches: Int,
+        logger: Logger
+    ) {
+        self.handler = handler
+        self.events = events
+        self.maximumInFlightBatches = maximumInFlightBatches
+        self.logger = logger
+    }
+
+    var isFlowPaused: Bool { pauses.withLock { $0.flowPaused } }
+
+    func markPaused(_ partitions: [TopicPartition], paused: Bool) {
+        pauses.withLock { state in
+            if paused {
+                state.byApplication.formUnion(partitions)
+            } else {
+                state.byApplication.subtract(partitions)
+            }
+        }
+    }
+
+    func setPaused(_ partitions: [TopicPartition], paused: Bool, handle: ClientHandle) throws(KafkaError) {
+        guard !partitions.isEmpty else { return }
+        let list = NativePartitionList(partitions)
+        let code =
+            paused
+            ? rd_kafka_pause_partitions(handle.pointer, list.pointer)
+            : rd_kafka_resume_partitions(handle.pointer, list.pointer)
+        guard code == RD_KAFKA_RESP_ERR_NO_ERROR else {
+            throw KafkaError(code: code, context: paused ? "pausing partitions" : "resuming partitions")
+        }
+    }
+
+    /// One poll: deliver what arrived, in order, then apply flow control. Runs on the poll thread.
+    func pollOnce(
+        handle: ClientHandle,
+        queue: OpaquePointer,
+        buffer: UncheckedBuffer,
+        timeoutMilliseconds: Int32
+    ) {
+        let count = rd_kafka_consume_batch_queue(queue, timeoutMilliseconds, buffer.pointer, buffer.capacity)
+        if count > 0 { deliver(buffer.pointer, count: count, handle: handle) }
+        applyFlowControl(handle: handle)
+    }
+
+    /// Splits a poll's messages into record batches and end-of-partition or error events, in order.
+    private func deliver(
+        _ buffer: UnsafeMutablePointer<UnsafeMutablePointer<rd_kafka_message_t>?>,
+        count: Int,
+        handle: ClientHandle
+    ) {
+        var records: [UnsafeMutablePointer<rd_kafka_message_t>] = []
+        records.reserveCapacity(count)
+        for index in 0..<count {
+            guard let message = buffer[index] else { continue }
+            let code = message.pointee.err
+            if code == RD_KAFKA_RESP_ERR_NO_ERROR {
+                records.append(message)
+                continue
+            }
+            flush(&records, handle: handle)
+            if code == RD_KAFKA_RESP_ERR__PARTITION_EOF {
+                let partition = TopicPartition(
+                    topic: message.pointee.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? "",
+                    partition: message.pointee.partition
+                )
+                events.yield(.endOfPartition(partition, offset: message.pointee.offset))
+            } else {
+                let text = message.pointee.payload.map {
+                    String(decoding: UnsafeRawBufferPointer(start: $0, count: message.pointee.len), as: UTF8.self)
+                }
+                events.yield(.error(KafkaError(code: code, context: "consuming", message: text)))
+            }
+            rd_kafka_message_destroy(message)
+        }
+        flush(&records, handle: handle)
+    }
+
+    private func flush(_ records: inout [UnsafeMutablePointer<rd_kafka_message_t>], handle: ClientHandle) {
+        guard !records.isEmpty else { return }
+        let storage = UnsafeMutableBufferPointer<UnsafeMutablePointer<rd_kafka_message_t>>.allocate(
+            capacity: records.count
+        )
+        _ = storage.initialize(from: records)
+        records.removeAll(keepingCapacity: true)
+        inFlight.add(1, ordering: .relaxed)
+        let batch = ConsumerBatch(messages: storage, handle: handle) { [self] in
+            inFlight.subtract(1, ordering: .relaxed)
+        }
+        events.yield(.records(batch))
+    }
+
+    /// Pauses the whole assignment while too many batches are in flight; resumes at half.
+    private func applyFlowControl(handle: ClientHandle) {
+        let inFlight = self.inFlight.load(ordering: .relaxed)
+        let change = pauses.withLock { state -> Bool? in
+            if !state.flowPaused, inFlight >= maximumInFlightBatches {
+                state.flowPaused = true
+                return true
+            }
+            if state.flowPaused, inFlight <= maximumInFlightBatches / 2 {
+                state.flowPaused = false
+                return false
+            }
+            return nil
+        }
+        guard let pause = change else { return }
+        do throws(KafkaError) {
+            var partitions = try currentAssignment(handle)
+            if !pause {
+                let held = pauses.withLock { $0.byApplication }
+                partitions.removeAll { held.contains($0) }
+            }
+            try setPaused(partitions, paused: pause, handle: handle)
+            logger.debug(
+                pause ? "in-flight limit reached: fetching paused" : "fetching resumed",
+                metadata: ["inFlightBatches": "\(inFlight)"]
+            )
+        } catch {
+            logger.warning("flow control failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private func currentAssignment(_ handle: ClientHandle) throws(KafkaError) -> [TopicPartition] {
+        var list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?
+        let code = rd_kafka_assignment(handle.pointer, &list)
+        guard code == RD_KAFKA_RESP_ERR_NO_ERROR, let list else {
+            throw KafkaError(code: code, context: "reading the assignment")
+        }
+        return NativePartitionList(owning: list).offsets.map(\.topicPartition)
+    }
+
+    /// Applies a rebalance after the application's handler has run. Runs on the poll thread.
+    func rebalance(
+        handle: OpaquePointer,
+        code: rd_kafka_resp_err_t,
+        partitions: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>
+    ) {
+        let changed = NativePartitionList.offsets(of: partitions).map(\.topicPartition)
+        let cooperative = String(cString: rd_kafka_rebalance_protocol(handle)) == "COOPERATIVE"
+        if code == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS {
+            if cooperative {
+                if let error = rd_kafka_incremental_assign(handle, partitions) {
+                    logger.error("incremental assign failed: \(KafkaError(consuming: error, context: "assigning"))")
+                }
+            } else {
+                rd_kafka_assign(handle, partitions)
+            }
+            if isFlowPaused { rd_kafka_pause_partitions(handle, partitions) }
+            logger.info("partitions assigned", metadata: ["partitions": "\(changed.map(\.description))"])
+            waitFor { await $0.partitionsAssigned(changed) }
+        } else {
+            let lost = rd_kafka_assignment_lost(handle) != 0
+            logger.info(
+                lost ? "partitions lost" : "partitions revoked",
+                metadata: ["partitions": "\(changed.map(\.description))"]
+            )
+            waitFor { handler in
+                if lost { await handler.partitionsLost(changed) } else { await handler.partitionsRevoked(changed) }
+            }
+            markPaused(changed, paused: false)
+            if cooperative {
+                if let error = rd_kafka_incremental_unassign(handle, partitions) {
+                    logger.error("incremental unassign failed: \(KafkaError(consuming: error, context: "revoking"))")
+                }
+            } else {
+                rd_kafka_assign(handle, nil)
+            }
+        }
+    }
+
+    /// Runs the handler on the concurrency pool and blocks the poll thread until it returns.
+    private func waitFor(_ body: @escaping @Sendable (any RebalanceHandler) async -> Void) {
+        guard let handler else { return }
+        let done = DispatchSemaphore(value: 0)
+        Task {
+            await body(handler)
+            done.signal()
+        }
+        done.wait()
+    }
+}
+
+/// librdkafka's rebalance callback: runs on the consumer's poll thread, inside a poll.
+private let rebalanceCallback:
+    @convention(c) (
+        OpaquePointer?, rd_kafka_resp_err_t, UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?,
+        UnsafeMutableRawPointer?
+    ) -> Void = { handle, code, partitions, _ in
+        guard let handle, let partitions, let state = ClientCallbacks.from(handle)?.consumerState else { return }
+        state.rebalance(handle: handle, code: code, partitions: partitions)
+    }

@@ -1,0 +1,100 @@
+import CRdKafka
+
+/// A failure reported by librdkafka or by this layer, with librdkafka's own code and text.
+///
+/// `context` says what the application was doing ("producing to track.enriched", "setting property
+/// 'linger.ms'"), so that a log line or an error shown to a person is actionable on its own.
+public struct KafkaError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// librdkafka's `rd_kafka_resp_err_t` (negative: client-side, positive: broker error codes).
+    public var code: Int32
+    /// librdkafka's symbolic name of `code`, e.g. `_QUEUE_FULL` or `MSG_SIZE_TOO_LARGE`.
+    public var name: String
+    /// librdkafka's human-readable text.
+    public var message: String
+    /// Whether trying the same operation again may succeed.
+    public var isRetriable: Bool
+    /// Whether the client instance is unusable (e.g. a fatal idempotent-producer error).
+    public var isFatal: Bool
+    /// What was being done when the error happened.
+    public var context: String
+
+    public init(
+        code: Int32,
+        name: String,
+        message: String,
+        isRetriable: Bool,
+        isFatal: Bool = false,
+        context: String
+    ) {
+        self.code = code
+        self.name = name
+        self.message = message
+        self.isRetriable = isRetriable
+        self.isFatal = isFatal
+        self.context = context
+    }
+
+    /// An error from a bare response code, classified by librdkafka's own rules where it has them.
+    init(code: rd_kafka_resp_err_t, context: String, message: String? = nil) {
+        self.init(
+            code: code.rawValue,
+            name: String(cString: rd_kafka_err2name(code)),
+            message: message ?? String(cString: rd_kafka_err2str(code)),
+            isRetriable: Self.retriableCodes.contains(code.rawValue),
+            context: context
+        )
+    }
+
+    /// An error from an `rd_kafka_error_t`, which carries its own retriable and fatal flags.
+    /// Destroys `error`.
+    init(consuming error: OpaquePointer, context: String) {
+        defer { rd_kafka_error_destroy(error) }
+        self.init(
+            code: rd_kafka_error_code(error).rawValue,
+            name: String(cString: rd_kafka_error_name(error)),
+            message: String(cString: rd_kafka_error_string(error)),
+            isRetriable: rd_kafka_error_is_retriable(error) != 0,
+            isFatal: rd_kafka_error_is_fatal(error) != 0,
+            context: context
+        )
+    }
+
+    /// A configuration property librdkafka refused, with its explanation.
+    static func invalidProperty(_ key: String, value: String, reason: String) -> KafkaError {
+        KafkaError(
+            code: RD_KAFKA_RESP_ERR__INVALID_ARG.rawValue,
+            name: "_INVALID_ARG",
+            message: reason,
+            isRetriable: false,
+            context: "setting librdkafka property '\(key)' to '\(value)'"
+        )
+    }
+
+    public var description: String {
+        "\(context): \(message) (\(name))"
+    }
+
+    /// Codes worth retrying when librdkafka gives no `rd_kafka_error_t` to ask: transient broker or
+    /// network conditions and local queue exhaustion.
+    private static let retriableCodes: Set<Int32> = [
+        RD_KAFKA_RESP_ERR__TRANSPORT.rawValue,
+        RD_KAFKA_RESP_ERR__TIMED_OUT.rawValue,
+        RD_KAFKA_RESP_ERR__MSG_TIMED_OUT.rawValue,
+        RD_KAFKA_RESP_ERR__QUEUE_FULL.rawValue,
+        RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN.rawValue,
+        RD_KAFKA_RESP_ERR__WAIT_COORD.rawValue,
+        RD_KAFKA_RESP_ERR__RETRY.rawValue,
+        RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT.rawValue,
+        RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION.rawValue,
+        RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE.rawValue,
+        RD_KAFKA_RESP_ERR_NETWORK_EXCEPTION.rawValue,
+        RD_KAFKA_RESP_ERR_COORDINATOR_LOAD_IN_PROGRESS.rawValue,
+        RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE.rawValue,
+        RD_KAFKA_RESP_ERR_NOT_COORDINATOR.rawValue,
+        RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS.rawValue,
+        RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND.rawValue,
+        RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART.rawValue,
+        RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS.rawValue,
+        RD_KAFKA_RESP_ERR_KAFKA_STORAGE_ERROR.rawValue,
+    ]
+}
