@@ -106,19 +106,20 @@ private let clientLogCallback:
         callbacks.logger.log(level: swiftLevel, "\(text)", metadata: ["librdkafka": "\(facilityText)"])
     }
 
-private let clientErrorCallback: @convention(c) (OpaquePointer?, Int32, UnsafePointer<CChar>?, UnsafeMutableRawPointer?) -> Void = {
-    handle,
-    code,
-    reason,
-    _ in
-    guard let callbacks = ClientCallbacks.from(handle) else { return }
-    let error = KafkaError(
-        code: rd_kafka_resp_err_t(rawValue: code),
-        context: "Kafka client",
-        message: reason.map { String(cString: $0) }
-    )
-    callbacks.logger.warning(
-        "\(error.message)",
-        metadata: ["error": "\(error.name)", "retriable": "\(error.isRetriable)"]
-    )
-}
+private let clientErrorCallback:
+    @convention(c) (OpaquePointer?, Int32, UnsafePointer<CChar>?, UnsafeMutableRawPointer?) -> Void = {
+        handle,
+        code,
+        reason,
+        _ in
+        guard let callbacks = ClientCallbacks.from(handle) else { return }
+        let error = KafkaError(
+            code: rd_kafka_resp_err_t(rawValue: code),
+            context: "Kafka client",
+            message: reason.map { String(cString: $0) }
+        )
+        callbacks.logger.warning(
+            "\(error.message)",
+            metadata: ["error": "\(error.name)", "retriable": "\(error.isRetriable)"]
+        )
+    }

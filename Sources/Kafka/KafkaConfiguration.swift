@@ -19,7 +19,7 @@ public struct KafkaConfiguration: Sendable, Hashable {
         }
     }
 
-    public init(_ properties: KeyValuePairs<String, String> = [:]) {
+    public init(_ properties: KeyValuePairs<String, String>) {
         self.properties = []
         for (key, value) in properties { self[key] = value }
     }
@@ -60,5 +60,11 @@ public struct KafkaConfiguration: Sendable, Hashable {
             }
         }
         return conf
+    }
+}
+
+extension KafkaConfiguration: ExpressibleByDictionaryLiteral {
+    public init(dictionaryLiteral elements: (String, String)...) {
+        self.init(properties: elements.map { Property(key: $0.0, value: $0.1) })
     }
 }

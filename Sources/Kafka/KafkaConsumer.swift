@@ -75,7 +75,8 @@ public final class KafkaConsumer: Sendable {
         self.handle = handle
         self.state = state
         self.queue = queue
-        let timeout = Int32(options.pollTimeout.components.seconds * 1000)
+        let timeout =
+            Int32(options.pollTimeout.components.seconds * 1000)
             + Int32(options.pollTimeout.components.attoseconds / 1_000_000_000_000_000)
         let buffer = UncheckedBuffer(capacity: options.maximumBatchSize)
         self.pollThread = PollThread(
@@ -164,7 +165,10 @@ public final class KafkaConsumer: Sendable {
     }
 
     /// The group's committed offsets for `partitions` (``KafkaOffset/invalid`` where none).
-    public func committed(_ partitions: [TopicPartition], timeout: Duration = .seconds(10)) async throws(KafkaError)
+    public func committed(
+        _ partitions: [TopicPartition],
+        timeout: Duration = .seconds(10)
+    ) async throws(KafkaError)
         -> [TopicPartitionOffset]
     {
         let handle = self.handle

@@ -13,7 +13,10 @@ public final class KafkaProducer: Sendable {
     private let topics = Mutex<[String: UncheckedPointer]>([:])
     private let logger: Logger
 
-    public init(configuration: KafkaConfiguration, logger: Logger = Logger(label: "trackstream.kafka.producer"))
+    public init(
+        configuration: KafkaConfiguration,
+        logger: Logger = Logger(label: "trackstream.kafka.producer")
+    )
         throws(KafkaError)
     {
         var configuration = configuration
@@ -108,44 +111,48 @@ public final class KafkaProducer: Sendable {
         }
     }
 
-    private func enqueue(_ message: ProducerMessage, topic: OpaquePointer, opaque: UnsafeMutableRawPointer)
+    private func enqueue(
+        _ message: ProducerMessage,
+        topic: OpaquePointer,
+        opaque: UnsafeMutableRawPointer
+    )
         -> rd_kafka_resp_err_t
     {
         let headers = message.headers.isEmpty ? nil : Self.nativeHeaders(message.headers)
         let code = message.key.withOptionalBytes { key in
             message.value.withOptionalBytes { value in
                 withUnsafeTemporaryAllocation(of: rd_kafka_vu_t.self, capacity: 8) { fields in
-                var count = 0
-                func add(_ type: rd_kafka_vtype_t, _ fill: (inout rd_kafka_vu_t) -> Void) {
-                    fields[count] = rd_kafka_vu_t()
-                    fields[count].vtype = type
-                    fill(&fields[count])
-                    count += 1
-                }
-                add(RD_KAFKA_VTYPE_RKT) { $0.u.rkt = topic }
-                add(RD_KAFKA_VTYPE_PARTITION) { $0.u.i32 = message.partition ?? RD_KAFKA_PARTITION_UA }
-                add(RD_KAFKA_VTYPE_MSGFLAGS) { $0.u.i = RD_KAFKA_MSG_F_COPY }
-                add(RD_KAFKA_VTYPE_OPAQUE) { $0.u.ptr = opaque }
-                if let value {
-                    add(RD_KAFKA_VTYPE_VALUE) {
-                        $0.u.mem.ptr = UnsafeMutableRawPointer(mutating: value.baseAddress)
-                        $0.u.mem.size = value.count
+                    var count = 0
+                    func add(_ type: rd_kafka_vtype_t, _ fill: (inout rd_kafka_vu_t) -> Void) {
+                        fields[count] = rd_kafka_vu_t()
+                        fields[count].vtype = type
+                        fill(&fields[count])
+                        count += 1
                     }
-                }
-                if let key {
-                    add(RD_KAFKA_VTYPE_KEY) {
-                        $0.u.mem.ptr = UnsafeMutableRawPointer(mutating: key.baseAddress)
-                        $0.u.mem.size = key.count
+                    add(RD_KAFKA_VTYPE_RKT) { $0.u.rkt = topic }
+                    add(RD_KAFKA_VTYPE_PARTITION) { $0.u.i32 = message.partition ?? RD_KAFKA_PARTITION_UA }
+                    add(RD_KAFKA_VTYPE_MSGFLAGS) { $0.u.i = RD_KAFKA_MSG_F_COPY }
+                    add(RD_KAFKA_VTYPE_OPAQUE) { $0.u.ptr = opaque }
+                    if let value {
+                        add(RD_KAFKA_VTYPE_VALUE) {
+                            $0.u.mem.ptr = UnsafeMutableRawPointer(mutating: value.baseAddress)
+                            $0.u.mem.size = value.count
+                        }
                     }
-                }
-                if let timestamp = message.timestamp { add(RD_KAFKA_VTYPE_TIMESTAMP) { $0.u.i64 = timestamp } }
-                if let headers { add(RD_KAFKA_VTYPE_HEADERS) { $0.u.headers = headers } }
-                guard let error = rd_kafka_produceva(handle.pointer, fields.baseAddress, count) else {
-                    return RD_KAFKA_RESP_ERR_NO_ERROR
-                }
-                let code = rd_kafka_error_code(error)
-                rd_kafka_error_destroy(error)
-                return code
+                    if let key {
+                        add(RD_KAFKA_VTYPE_KEY) {
+                            $0.u.mem.ptr = UnsafeMutableRawPointer(mutating: key.baseAddress)
+                            $0.u.mem.size = key.count
+                        }
+                    }
+                    if let timestamp = message.timestamp { add(RD_KAFKA_VTYPE_TIMESTAMP) { $0.u.i64 = timestamp } }
+                    if let headers { add(RD_KAFKA_VTYPE_HEADERS) { $0.u.headers = headers } }
+                    guard let error = rd_kafka_produceva(handle.pointer, fields.baseAddress, count) else {
+                        return RD_KAFKA_RESP_ERR_NO_ERROR
+                    }
+                    let code = rd_kafka_error_code(error)
+                    rd_kafka_error_destroy(error)
+                    return code
                 }
             }
         }

@@ -1,0 +1,52 @@
+import ArgumentParser
+import Kafka
+
+/// The `trackstream` command: a Kafka stream processor for tracking events.
+@main
+struct Trackstream: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "trackstream",
+        abstract: "Validate, normalize and enrich tracking events from Kafka; compute preference signals.",
+        discussion: """
+            Exit codes: 0 success, 1 usage or configuration error, 2 runtime failure.
+            PIPELINE defaults to Pipelines/track.yml.
+            """,
+        version: "trackstream 0.1.0 (librdkafka \(Librdkafka.version))",
+        subcommands: [ProcessCommand.self, CheckConfigCommand.self, KafkaCheckCommand.self]
+    )
+}
+
+/// Confirms that the process runs on a supported librdkafka and can reach the brokers.
+struct KafkaCheckCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "kafka-check",
+        abstract: "Check the librdkafka version and list the brokers' topics."
+    )
+
+    @Option(name: .long, help: "Bootstrap servers (host:port,...).")
+    var brokers: String = "127.0.0.1:9092"
+
+    func run() async throws {
+        try requireSupportedLibrdkafka()
+        let admin = try KafkaAdmin(configuration: ["bootstrap.servers": brokers], requestTimeout: .seconds(10))
+        let listing = try await admin.listGroups()
+        print("librdkafka \(Librdkafka.version); \(brokers) answers; \(listing.count) consumer group(s)")
+    }
+}
+
+/// Exits with status 1 and a fix when the loaded librdkafka is older than 2.2.
+func requireSupportedLibrdkafka() throws {
+    do {
+        try Librdkafka.requireSupportedVersion()
+    } catch {
+        throw CommandFailure(message: error.description, exitCode: 1)
+    }
+}
+
+/// A failure shown to a person: one message saying what went wrong and what to do, and an exit code.
+struct CommandFailure: Error, CustomStringConvertible {
+    var message: String
+    var exitCode: Int32
+
+    var description: String { message }
+}

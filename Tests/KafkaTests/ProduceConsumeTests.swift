@@ -1,0 +1,141 @@
+import Foundation
+import Kafka
+import Testing
+
+/// Round trips through the real broker: what goes in comes out once, intact and in order.
+@Suite("Producer and consumer against the real broker")
+struct ProduceConsumeTests {
+    @Test(
+        "10,000 keyed records with headers arrive once each, intact, in per-partition order; a restart redelivers nothing"
+    )
+    func roundTripAndRestart() async throws {
+        let topic = try await TestBroker.createTopic(partitions: 4)
+        let producer = try KafkaProducer(configuration: TestBroker.producerConfiguration())
+        let total = 10_000
+        var sent: [ProducerMessage] = []
+        for index in 0..<total {
+            sent.append(
+                ProducerMessage(
+                    topic: topic,
+                    key: Array("user-\(index % 97)".utf8),
+                    value: Array("{\"n\":\(index)}".utf8),
+                    headers: [
+                        KafkaHeader(name: "sequence", value: Array("\(index)".utf8)),
+                        KafkaHeader(name: "empty", value: nil),
+                    ]
+                )
+            )
+        }
+        for chunk in stride(from: 0, to: total, by: 1000) {
+            let report = try await producer.send(Array(sent[chunk..<(chunk + 1000)]))
+            #expect(report.delivered == 1000)
+            #expect(report.failures.isEmpty)
+        }
+        await producer.close()
+
+        let group = TestBroker.uniqueName("group")
+        let handler = RecordingRebalanceHandler()
+        let consumer = try KafkaConsumer(
+            configuration: TestBroker.consumerConfiguration(group: group),
+            rebalanceHandler: handler
+        )
+        handler.attach(consumer)
+        try consumer.subscribe(topics: [topic])
+        let received = try await consume(consumer) { received, atEnd in received.count >= total && atEnd.count == 4 }
+        try await consumer.commit()
+        await consumer.close()
+
+        #expect(received.count == total)
+        let bySequence = Dictionary(grouping: received) { record in
+            record.headers.first { $0.name == "sequence" }.flatMap {
+                $0.value.map { String(decoding: $0, as: UTF8.self) }
+            }
+        }
+        #expect(bySequence.count == total, "every record arrives exactly once")
+        for record in received {
+            let sequence = Int(String(decoding: record.headers[0].value ?? [], as: UTF8.self))!
+            #expect(record.key == Array("user-\(sequence % 97)".utf8))
+            #expect(record.value == Array("{\"n\":\(sequence)}".utf8))
+            #expect(record.headers.count == 2 && record.headers[1] == KafkaHeader(name: "empty", value: nil))
+        }
+        for (_, records) in Dictionary(grouping: received, by: \.partition) {
+            let offsets = records.map(\.offset)
+            #expect(offsets == offsets.sorted() && Set(offsets).count == offsets.count)
+            let sequences = records.map { Int(String(decoding: $0.headers[0].value ?? [], as: UTF8.self))! }
+            #expect(sequences == sequences.sorted(), "production order is kept within a partition")
+        }
+
+        let restarted = try KafkaConsumer(configuration: TestBroker.consumerConfiguration(group: group))
+        try restarted.subscribe(topics: [topic])
+        let again = try await consume(restarted) { _, atEnd in atEnd.count == 4 }
+        await restarted.close()
+        #expect(again.isEmpty, "committed records are not delivered again after a restart")
+    }
+
+    @Test("a tombstone (null value) arrives as nil, never a crash")
+    func tombstone() async throws {
+        let topic = try await TestBroker.createTopic(partitions: 1)
+        let producer = try KafkaProducer(configuration: TestBroker.producerConfiguration())
+        let report = try await producer.send([
+            ProducerMessage(topic: topic, key: Array("k".utf8), value: nil),
+            ProducerMessage(topic: topic, key: nil, value: Array("v".utf8)),
+        ])
+        #expect(report.allDelivered)
+        await producer.close()
+        let consumer = try KafkaConsumer(
+            configuration: TestBroker.consumerConfiguration(group: TestBroker.uniqueName("g"))
+        )
+        try consumer.subscribe(topics: [topic])
+        let received = try await consume(consumer) { received, atEnd in received.count >= 2 && !atEnd.isEmpty }
+        await consumer.close()
+        #expect(received.map(\.value) == [nil, Array("v".utf8)])
+        #expect(received.map(\.key) == [Array("k".utf8), nil])
+    }
+
+    @Test("a record above message.max.bytes is reported as failed with its content; the rest are delivered")
+    func failedDelivery() async throws {
+        let topic = try await TestBroker.createTopic(partitions: 1)
+        let producer = try KafkaProducer(configuration: TestBroker.producerConfiguration(["message.max.bytes": "2000"]))
+        let large = [UInt8](repeating: UInt8(ascii: "x"), count: 5000)
+        let report = try await producer.send([
+            ProducerMessage(topic: topic, value: Array("small-1".utf8)),
+            ProducerMessage(topic: topic, key: Array("big".utf8), value: large),
+            ProducerMessage(topic: topic, value: Array("small-2".utf8)),
+        ])
+        await producer.close()
+        #expect(report.delivered == 2)
+        #expect(report.failures.count == 1)
+        let failure = try #require(report.failures.first)
+        #expect(failure.error.name == "MSG_SIZE_TOO_LARGE")
+        #expect(!failure.error.isRetriable)
+        #expect(failure.message.value == large)
+        #expect(failure.message.key == Array("big".utf8))
+        #expect(failure.error.description.contains(topic))
+    }
+
+    @Test("seek moves the read position back; pause and resume keep the group alive")
+    func seekPauseResume() async throws {
+        let topic = try await TestBroker.createTopic(partitions: 1)
+        let producer = try KafkaProducer(configuration: TestBroker.producerConfiguration())
+        _ = try await producer.send((0..<20).map { ProducerMessage(topic: topic, value: Array("\($0)".utf8)) })
+        await producer.close()
+        let handler = RecordingRebalanceHandler()
+        let consumer = try KafkaConsumer(
+            configuration: TestBroker.consumerConfiguration(group: TestBroker.uniqueName("g")),
+            rebalanceHandler: handler
+        )
+        try consumer.subscribe(topics: [topic])
+        let first = try await consume(consumer) { received, atEnd in received.count >= 20 && !atEnd.isEmpty }
+        #expect(first.map(\.offset) == Array(0..<20))
+        let partition = TopicPartition(topic: topic, partition: 0)
+        #expect(handler.assigned == [partition])
+        #expect(consumer.cachedWatermarks(partition)?.high == 20)
+
+        try consumer.pause([partition])
+        try await consumer.seek([TopicPartitionOffset(partition, offset: 15)])
+        try consumer.resume([partition])
+        let replayed = try await consume(consumer) { received, atEnd in received.count >= 5 && !atEnd.isEmpty }
+        await consumer.close()
+        #expect(replayed.map(\.offset) == Array(15..<20))
+    }
+}
