@@ -1,0 +1,380 @@
+/// Why a value is not acceptable JSON, with the byte offset where the parser gave up.
+public struct JSONParseError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// What went wrong, as a short phrase ("unexpected end of input").
+    public var reason: String
+    /// The 0-based byte offset of the problem in the input.
+    public var offset: Int
+
+    public init(reason: String, offset: Int) {
+        self.reason = reason
+        self.offset = offset
+    }
+
+    public var description: String { "\(reason) at byte \(offset)" }
+}
+
+/// A strict RFC 8259 parser over UTF-8 bytes, built for untrusted input.
+///
+/// - The full grammar: no comments, no trailing commas, no leading zeros, no NaN/Infinity, no BOM.
+/// - Strings must be valid UTF-8 (no overlong forms, no encoded surrogates); `\u` escapes must form
+///   valid scalars, so lone surrogates are rejected.
+/// - Nesting deeper than ``maximumDepth`` is rejected instead of exhausting the stack.
+/// - Duplicate keys in one object are rejected: different JSON readers disagree on which one wins,
+///   and an event whose `site_id` means different things to different consumers is not acceptable.
+public struct JSONParser {
+    /// The deepest nesting of arrays and objects accepted, the top-level value counting as 1.
+    public static let maximumDepth = 255
+
+    private let bytes: UnsafeRawBufferPointer
+    private var index: Int
+    private var scratch: [UInt8] = []
+
+    private init(bytes: UnsafeRawBufferPointer) {
+        self.bytes = bytes
+        self.index = 0
+    }
+
+    /// Parses exactly one JSON value filling the whole buffer (surrounding whitespace allowed).
+    public static func parse(_ bytes: UnsafeRawBufferPointer) throws(JSONParseError) -> JSONValue {
+        var parser = JSONParser(bytes: bytes)
+        parser.skipWhitespace()
+        let value = try parser.parseValue(depth: 0)
+        parser.skipWhitespace()
+        guard parser.index == bytes.count else {
+            throw parser.error("unexpected data after the JSON value")
+        }
+        return value
+    }
+
+    /// Parses a byte array; a convenience for tests and tools.
+    public static func parse(_ bytes: [UInt8]) throws(JSONParseError) -> JSONValue {
+        let result = bytes.withUnsafeBytes { buffer in
+            Result { () throws(JSONParseError) in try parse(buffer) }
+        }
+        return try result.get()
+    }
+
+    private func error(_ reason: String) -> JSONParseError {
+        JSONParseError(reason: reason, offset: index)
+    }
+
+    private var isAtEnd: Bool { index >= bytes.count }
+
+    private func peek() -> UInt8? {
+        index < bytes.count ? bytes[index] : nil
+    }
+
+    private mutating func skipWhitespace() {
+        while index < bytes.count {
+            switch bytes[index] {
+            case UInt8(ascii: " "), UInt8(ascii: "\n"), UInt8(ascii: "\r"), UInt8(ascii: "\t"):
+                index += 1
+            default:
+                return
+            }
+        }
+    }
+
+    private mutating func parseValue(depth: Int) throws(JSONParseError) -> JSONValue {
+        guard let byte = peek() else { throw error("unexpected end of input") }
+        switch byte {
+        case UInt8(ascii: "{"):
+            return .object(try parseObject(depth: depth + 1))
+        case UInt8(ascii: "["):
+            return .array(try parseArray(depth: depth + 1))
+        case UInt8(ascii: "\""):
+            return .string(try parseString())
+        case UInt8(ascii: "t"):
+            try expectLiteral("true")
+            return .bool(true)
+        case UInt8(ascii: "f"):
+            try expectLiteral("false")
+            return .bool(false)
+        case UInt8(ascii: "n"):
+            try expectLiteral("null")
+            return .null
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            return .number(try parseNumber())
+        default:
+            throw error("unexpected character")
+        }
+    }
+
+    private mutating func expectLiteral(_ literal: StaticString) throws(JSONParseError) {
+        let count = literal.utf8CodeUnitCount
+        guard bytes.count - index >= count else { throw error("invalid literal") }
+        let start = literal.utf8Start
+        for offset in 0..<count where bytes[index + offset] != start[offset] {
+            throw error("invalid literal")
+        }
+        index += count
+    }
+
+    private mutating func parseObject(depth: Int) throws(JSONParseError) -> JSONObject {
+        guard depth <= Self.maximumDepth else {
+            throw error("nesting deeper than \(Self.maximumDepth) levels")
+        }
+        index += 1
+        var members: [JSONMember] = []
+        skipWhitespace()
+        if peek() == UInt8(ascii: "}") {
+            index += 1
+            return JSONObject(members: members)
+        }
+        var seenKeys: Set<String>? = nil
+        while true {
+            skipWhitespace()
+            guard peek() == UInt8(ascii: "\"") else { throw error("expected a string key") }
+            let keyOffset = index
+            let key = try parseString()
+            try rejectDuplicate(key, at: keyOffset, in: members, seenKeys: &seenKeys)
+            skipWhitespace()
+            guard peek() == UInt8(ascii: ":") else { throw error("expected ':' after a key") }
+            index += 1
+            skipWhitespace()
+            let value = try parseValue(depth: depth)
+            members.append(JSONMember(key: key, value: value))
+            skipWhitespace()
+            switch peek() {
+            case UInt8(ascii: ","):
+                index += 1
+            case UInt8(ascii: "}"):
+                index += 1
+                return JSONObject(members: members)
+            case nil:
+                throw error("unexpected end of input in an object")
+            default:
+                throw error("expected ',' or '}' in an object")
+            }
+        }
+    }
+
+    /// Small objects are checked by a linear scan; past 16 members a set keeps it linear overall.
+    private func rejectDuplicate(
+        _ key: String,
+        at offset: Int,
+        in members: [JSONMember],
+        seenKeys: inout Set<String>?
+    ) throws(JSONParseError) {
+        let duplicate: Bool
+        if members.count < 16 {
+            duplicate = members.contains { $0.key == key }
+        } else {
+            if seenKeys == nil {
+                seenKeys = Set(members.map(\.key))
+            }
+            duplicate = !(seenKeys?.insert(key).inserted ?? true)
+        }
+        if duplicate {
+            throw JSONParseError(reason: "duplicate key \"\(key.prefix(64))\"", offset: offset)
+        }
+    }
+
+    private mutating func parseArray(depth: Int) throws(JSONParseError) -> [JSONValue] {
+        guard depth <= Self.maximumDepth else {
+            throw error("nesting deeper than \(Self.maximumDepth) levels")
+        }
+        index += 1
+        var elements: [JSONValue] = []
+        skipWhitespace()
+        if peek() == UInt8(ascii: "]") {
+            index += 1
+            return elements
+        }
+        while true {
+            skipWhitespace()
+            elements.append(try parseValue(depth: depth))
+            skipWhitespace()
+            switch peek() {
+            case UInt8(ascii: ","):
+                index += 1
+            case UInt8(ascii: "]"):
+                index += 1
+                return elements
+            case nil:
+                throw error("unexpected end of input in an array")
+            default:
+                throw error("expected ',' or ']' in an array")
+            }
+        }
+    }
+
+    private mutating func parseNumber() throws(JSONParseError) -> JSONNumber {
+        let start = index
+        var isInteger = true
+        if peek() == UInt8(ascii: "-") { index += 1 }
+        switch peek() {
+        case UInt8(ascii: "0"):
+            index += 1
+        case let digit? where (UInt8(ascii: "1")...UInt8(ascii: "9")).contains(digit):
+            skipDigits()
+        default:
+            throw error("invalid number")
+        }
+        if peek() == UInt8(ascii: ".") {
+            isInteger = false
+            index += 1
+            guard try consumeDigits() else { throw error("invalid number: digits expected after '.'") }
+        }
+        if let byte = peek(), byte == UInt8(ascii: "e") || byte == UInt8(ascii: "E") {
+            isInteger = false
+            index += 1
+            if let sign = peek(), sign == UInt8(ascii: "+") || sign == UInt8(ascii: "-") { index += 1 }
+            guard try consumeDigits() else { throw error("invalid number: digits expected in the exponent") }
+        }
+        let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+        return JSONNumber(text: text, isIntegerLiteral: isInteger)
+    }
+
+    private mutating func skipDigits() {
+        while let byte = peek(), byte &- UInt8(ascii: "0") < 10 { index += 1 }
+    }
+
+    private mutating func consumeDigits() throws(JSONParseError) -> Bool {
+        let start = index
+        skipDigits()
+        return index > start
+    }
+
+    private mutating func parseString() throws(JSONParseError) -> String {
+        index += 1
+        let start = index
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\"") {
+                let string = String(
+                    decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<index]),
+                    as: UTF8.self
+                )
+                index += 1
+                return string
+            } else if byte == UInt8(ascii: "\\") {
+                return try parseEscapedString(from: start)
+            } else if byte < 0x20 {
+                throw error("unescaped control character in a string")
+            } else if byte < 0x80 {
+                index += 1
+            } else {
+                try skipMultiByteScalar()
+            }
+        }
+        throw error("unterminated string")
+    }
+
+    /// The slow path, taken at the first backslash: copies into a scratch buffer while decoding.
+    private mutating func parseEscapedString(from start: Int) throws(JSONParseError) -> String {
+        scratch.removeAll(keepingCapacity: true)
+        scratch.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[start..<index]))
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\"") {
+                index += 1
+                return String(decoding: scratch, as: UTF8.self)
+            } else if byte == UInt8(ascii: "\\") {
+                try appendEscape()
+            } else if byte < 0x20 {
+                throw error("unescaped control character in a string")
+            } else if byte < 0x80 {
+                scratch.append(byte)
+                index += 1
+            } else {
+                let scalarStart = index
+                try skipMultiByteScalar()
+                scratch.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[scalarStart..<index]))
+            }
+        }
+        throw error("unterminated string")
+    }
+
+    private mutating func appendEscape() throws(JSONParseError) {
+        index += 1
+        guard let byte = peek() else { throw error("unterminated escape") }
+        index += 1
+        switch byte {
+        case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): scratch.append(byte)
+        case UInt8(ascii: "b"): scratch.append(0x08)
+        case UInt8(ascii: "f"): scratch.append(0x0C)
+        case UInt8(ascii: "n"): scratch.append(0x0A)
+        case UInt8(ascii: "r"): scratch.append(0x0D)
+        case UInt8(ascii: "t"): scratch.append(0x09)
+        case UInt8(ascii: "u"): try appendUnicodeEscape()
+        default:
+            index -= 1
+            throw error("invalid escape")
+        }
+    }
+
+    private mutating func appendUnicodeEscape() throws(JSONParseError) {
+        let first = try readHexQuad()
+        var codePoint = UInt32(first)
+        switch first {
+        case 0xD800...0xDBFF:
+            guard bytes.count - index >= 6, bytes[index] == UInt8(ascii: "\\"),
+                bytes[index + 1] == UInt8(ascii: "u")
+            else { throw error("lone high surrogate in a \\u escape") }
+            index += 2
+            let second = try readHexQuad()
+            guard (0xDC00...0xDFFF).contains(second) else {
+                throw error("high surrogate not followed by a low surrogate")
+            }
+            codePoint = 0x10000 + ((UInt32(first) - 0xD800) << 10) + (UInt32(second) - 0xDC00)
+        case 0xDC00...0xDFFF:
+            throw error("lone low surrogate in a \\u escape")
+        default:
+            break
+        }
+        guard let scalar = Unicode.Scalar(codePoint) else { throw error("invalid \\u escape") }
+        UTF8.encode(scalar) { scratch.append($0) }
+    }
+
+    private mutating func readHexQuad() throws(JSONParseError) -> UInt16 {
+        guard bytes.count - index >= 4 else { throw error("truncated \\u escape") }
+        var value: UInt16 = 0
+        for _ in 0..<4 {
+            let byte = bytes[index]
+            let digit: UInt8
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte - UInt8(ascii: "A") + 10
+            default: throw error("invalid hex digit in a \\u escape")
+            }
+            value = value << 4 | UInt16(digit)
+            index += 1
+        }
+        return value
+    }
+
+    /// Validates one multi-byte UTF-8 sequence (Unicode Table 3-7) and steps over it.
+    private mutating func skipMultiByteScalar() throws(JSONParseError) {
+        let lead = bytes[index]
+        let length: Int
+        var secondRange: ClosedRange<UInt8> = 0x80...0xBF
+        switch lead {
+        case 0xC2...0xDF: length = 2
+        case 0xE0:
+            length = 3
+            secondRange = 0xA0...0xBF
+        case 0xE1...0xEC, 0xEE...0xEF: length = 3
+        case 0xED:
+            length = 3
+            secondRange = 0x80...0x9F
+        case 0xF0:
+            length = 4
+            secondRange = 0x90...0xBF
+        case 0xF1...0xF3: length = 4
+        case 0xF4:
+            length = 4
+            secondRange = 0x80...0x8F
+        default:
+            throw error("invalid UTF-8")
+        }
+        guard bytes.count - index >= length, secondRange.contains(bytes[index + 1]) else {
+            throw error("invalid UTF-8")
+        }
+        for offset in 2..<length where bytes[index + offset] & 0xC0 != 0x80 {
+            throw error("invalid UTF-8")
+        }
+        index += length
+    }
+}

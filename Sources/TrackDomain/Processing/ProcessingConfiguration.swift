@@ -1,0 +1,77 @@
+/// The version written into every rejection's `processor` object.
+public let trackstreamVersion = "0.1.0"
+
+/// An inclusive integer rating scale `min...max` with `min < max` (events.md §4).
+public struct ScoreScale: Sendable, Hashable, CustomStringConvertible {
+    public var min: Int64
+    public var max: Int64
+
+    /// Nil unless `min < max`: a scale with no width cannot map scores to -1...1.
+    public init?(min: Int64, max: Int64) {
+        guard min < max else { return nil }
+        self.min = min
+        self.max = max
+    }
+
+    /// The contract's default 1...5 stars.
+    public static let fiveStars = ScoreScale(uncheckedMin: 1, max: 5)
+
+    private init(uncheckedMin min: Int64, max: Int64) {
+        self.min = min
+        self.max = max
+    }
+
+    public func contains(_ score: Int64) -> Bool { (min...max).contains(score) }
+
+    /// Maps `score` linearly onto -1...1: `2·(s−min)/(max−min) − 1`.
+    public func preference(of score: Int64) -> Double {
+        2.0 * Double(score - min) / Double(max - min) - 1.0
+    }
+
+    public var description: String { "\(min)..\(max)" }
+}
+
+/// Everything the stages need to know beyond the raw record; resolved once from a pipeline file.
+public struct ProcessingConfiguration: Sendable {
+    /// Values larger than this many bytes are rejected as `too_large`.
+    public var maxEventBytes: Int
+    /// A share expanding into more events than this is rejected as `fanout_limit`.
+    public var maxFanout: Int
+    /// The default scale for `liked` scores.
+    public var scoreScale: ScoreScale
+    /// Per-site scales replacing ``scoreScale`` for that `site_id`.
+    public var siteScoreScales: [String: ScoreScale]
+    /// Implicit signal weight per event type; a type without a weight gives no implicit signal.
+    public var implicitWeights: [String: Double]
+    /// The `processor.version` stamped on rejections.
+    public var processorVersion: String
+
+    public init(
+        maxEventBytes: Int = 65_536,
+        maxFanout: Int = 100,
+        scoreScale: ScoreScale = .fiveStars,
+        siteScoreScales: [String: ScoreScale] = [:],
+        implicitWeights: [String: Double] = ProcessingConfiguration.defaultImplicitWeights,
+        processorVersion: String = trackstreamVersion
+    ) {
+        self.maxEventBytes = maxEventBytes
+        self.maxFanout = maxFanout
+        self.scoreScale = scoreScale
+        self.siteScoreScales = siteScoreScales
+        self.implicitWeights = implicitWeights
+        self.processorVersion = processorVersion
+    }
+
+    /// events.md §4 defaults.
+    public static let defaultImplicitWeights: [String: Double] = [
+        "viewed": 0.1, "commented": 0.3, "shared": 0.5, "purchased": 1.0, "updated_cart": 0.2,
+    ]
+
+    /// The contract's defaults: 64 KiB events, fan-out 100, 1...5 scores, the standard weights.
+    public static let `default` = ProcessingConfiguration()
+
+    /// The scale that applies to `siteID` before any per-event `score_min`/`score_max`.
+    public func scoreScale(forSite siteID: String) -> ScoreScale {
+        siteScoreScales[siteID] ?? scoreScale
+    }
+}

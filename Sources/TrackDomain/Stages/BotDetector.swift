@@ -1,0 +1,95 @@
+import Synchronization
+
+/// Decides `is_bot` from the user agent with crawler regexes, caching the answer per user agent.
+///
+/// The regexes normally come from Debian's `uap-core` (`device_parsers` whose replacement is
+/// `Spider`); loading that file is I/O, so the caller reads it and passes the patterns in. Without
+/// it, ``builtIn()`` applies a short list of well-known crawler markers.
+///
+/// Traffic carries few distinct user agents (hundreds, against millions of events), so each is
+/// matched once and remembered. The cache is bounded: when it reaches ``cacheCapacity`` entries it is
+/// emptied and refilled, which keeps memory flat under a flood of unique user agents. Matching runs
+/// outside the lock; a hit costs one uncontended lock and one dictionary look-up.
+public final class BotDetector: Sendable {
+    /// One crawler regex in ICU/PCRE syntax as uap-core writes it.
+    public struct Pattern: Sendable, Hashable {
+        public var regex: String
+        public var caseInsensitive: Bool
+
+        public init(regex: String, caseInsensitive: Bool) {
+            self.regex = regex
+            self.caseInsensitive = caseInsensitive
+        }
+    }
+
+    /// Where the patterns came from, for a start-up log line ("uap-core (7 Spider regexes)").
+    public let sourceDescription: String
+    /// Patterns that did not compile and were left out, with the reason; empty when all compiled.
+    public let skippedPatterns: [String]
+    /// The most user agents remembered at once.
+    public let cacheCapacity: Int
+
+    private let matchers: [Matcher]
+    private let cache: Mutex<[String: Bool]>
+
+    /// Compiles `patterns` once; patterns Swift's regex engine refuses are reported in ``skippedPatterns``.
+    public init(patterns: [Pattern], sourceDescription: String, cacheCapacity: Int = 10_000) {
+        var matchers: [Matcher] = []
+        var skipped: [String] = []
+        for pattern in patterns {
+            do {
+                matchers.append(try Matcher(pattern))
+            } catch {
+                skipped.append("\(pattern.regex.prefix(80)): \(error)")
+            }
+        }
+        self.matchers = matchers
+        self.skippedPatterns = skipped
+        self.sourceDescription = sourceDescription
+        self.cacheCapacity = max(1, cacheCapacity)
+        self.cache = Mutex([:])
+    }
+
+    /// The fallback when uap-core's regexes are not installed: common crawler and HTTP-library markers.
+    public static func builtIn() -> BotDetector {
+        BotDetector(
+            patterns: [
+                Pattern(
+                    regex: #"bot\b|bot/|crawl|spider|slurp|facebookexternalhit|mediapartners|bingpreview|"#
+                        + #"headlesschrome|phantomjs|yandex|baidu|semrush|ahrefs|petalbot|bytespider|"#
+                        + #"python-requests|wget|curl/"#,
+                    caseInsensitive: true
+                )
+            ],
+            sourceDescription: "built-in crawler list"
+        )
+    }
+
+    /// `true` when the user agent matches a crawler pattern; nil and empty user agents are not bots.
+    public func isBot(userAgent: String?) -> Bool {
+        guard let userAgent, !userAgent.isEmpty else { return false }
+        if let known = cache.withLock({ $0[userAgent] }) { return known }
+        let verdict = matchers.contains { $0.matches(userAgent) }
+        cache.withLock { cache in
+            if cache.count >= cacheCapacity { cache.removeAll(keepingCapacity: true) }
+            cache[userAgent] = verdict
+        }
+        return verdict
+    }
+}
+
+/// One compiled crawler regex.
+private struct Matcher: @unchecked Sendable {
+    // Regex<AnyRegexOutput> is immutable after compilation and only read by `firstMatch`;
+    // the standard library does not yet mark it Sendable.
+    private let regex: Regex<AnyRegexOutput>
+
+    init(_ pattern: BotDetector.Pattern) throws {
+        let compiled = try Regex(pattern.regex)
+        regex = pattern.caseInsensitive ? compiled.ignoresCase() : compiled
+    }
+
+    func matches(_ userAgent: String) -> Bool {
+        (try? regex.firstMatch(in: userAgent)) != nil
+    }
+}

@@ -1,0 +1,263 @@
+/// Stage 4: writes enriched events and signals as deterministic JSON (events.md §3, §4).
+///
+/// Enriched members, in this order: event_id, parent_event_id, site_id, event_type, resource_id,
+/// resource_type, then by type target_user_id | score | comment_text | items, total; then
+/// timestamp, received_at, sent_at, client_timestamp, identity {bsin, user_id, email}, identified,
+/// message_id, url, href, referer, user_agent, http_method, ip, geolocation, is_bot, is_test, status,
+/// enriched, properties, extra, source {topic, partition, offset}. Absent values are `null`.
+public struct EnrichedEventEncoder: Sendable {
+    public init() {}
+
+    /// The enriched events of one normalized event: one per (resource, target) pair for a share, else one.
+    public func encode(
+        _ normalized: NormalizedEvent,
+        eventID: EventID,
+        isBot: Bool,
+        source: SourceCoordinates
+    ) -> [EncodedRecord] {
+        let key = Self.outputKey(normalized.event)
+        let times = FormattedTimes(normalized)
+        guard case .share(let resources, let targets) = normalized.details else {
+            let value = encodeOne(
+                normalized,
+                times: times,
+                eventID: eventID.base,
+                parentID: nil,
+                share: nil,
+                isBot: isBot,
+                source: source
+            )
+            return [EncodedRecord(key: key, value: value)]
+        }
+        let isExpanded = resources.count * targets.count > 1
+        var records: [EncodedRecord] = []
+        records.reserveCapacity(resources.count * targets.count)
+        for resource in resources {
+            for target in targets {
+                let value = encodeOne(
+                    normalized,
+                    times: times,
+                    eventID: isExpanded ? eventID.child(records.count) : eventID.base,
+                    parentID: isExpanded ? eventID.base : nil,
+                    share: (resource, target),
+                    isBot: isBot,
+                    source: source
+                )
+                records.append(EncodedRecord(key: key, value: value))
+            }
+        }
+        return records
+    }
+
+    /// `site_id:` + the first of bsin, user_id, email: all outputs of one user share a partition.
+    static func outputKey(_ event: ValidatedEvent) -> [UInt8] {
+        var key = Array(event.siteID.utf8)
+        key.append(UInt8(ascii: ":"))
+        key.append(contentsOf: (event.identity.primary ?? "").utf8)
+        return key
+    }
+
+    private func encodeOne(
+        _ normalized: NormalizedEvent,
+        times: FormattedTimes,
+        eventID: String,
+        parentID: String?,
+        share: (resource: String?, target: String?)?,
+        isBot: Bool,
+        source: SourceCoordinates
+    ) -> [UInt8] {
+        let event = normalized.event
+        var writer = JSONWriter(capacity: 1536)
+        writer.beginObject()
+        writer.key("event_id")
+        writer.plainString(eventID)
+        writer.key("parent_event_id")
+        if let parentID { writer.plainString(parentID) } else { writer.null() }
+        writer.key("site_id")
+        writer.string(event.siteID)
+        writer.key("event_type")
+        writer.string(event.eventType)
+        writer.key("resource_id")
+        writer.string(share.map { $0.resource } ?? normalized.resourceID)
+        writer.key("resource_type")
+        writer.string(normalized.resourceType)
+        writeDetails(normalized.details, share: share, into: &writer)
+        writer.key("timestamp")
+        writer.timeString(times.eventTime)
+        writer.key("received_at")
+        writer.timeString(times.receivedAt)
+        writer.key("sent_at")
+        writer.timeString(times.sentAt)
+        writer.key("client_timestamp")
+        writer.timeString(times.clientTimestamp)
+        writer.key("identity")
+        writer.beginObject()
+        writer.key("bsin")
+        writer.string(event.identity.bsin)
+        writer.key("user_id")
+        writer.string(event.identity.userID)
+        writer.key("email")
+        writer.string(event.identity.email)
+        writer.endObject()
+        writer.key("identified")
+        writer.bool(event.identity.isIdentified)
+        writer.key("message_id")
+        writer.string(event.messageID)
+        writer.key("url")
+        writer.string(event.url)
+        writer.key("href")
+        writer.string(event.href)
+        writer.key("referer")
+        writer.string(event.referer)
+        writer.key("user_agent")
+        writer.string(event.userAgent)
+        writer.key("http_method")
+        writer.string(event.httpMethod)
+        writer.key("ip")
+        writer.string(event.ip)
+        writer.key("geolocation")
+        writer.null()
+        writer.key("is_bot")
+        writer.bool(isBot)
+        writer.key("is_test")
+        writer.bool(event.isTest)
+        writer.key("status")
+        writer.plainString("accepted")
+        writer.key("enriched")
+        writer.bool(true)
+        writer.key("properties")
+        writer.object(event.properties)
+        writer.key("extra")
+        writer.object(JSONObject(members: event.extra))
+        writer.key("source")
+        writer.beginObject()
+        writer.key("topic")
+        writer.string(source.topic)
+        writer.key("partition")
+        writer.integer(Int64(source.partition))
+        writer.key("offset")
+        writer.integer(source.offset)
+        writer.endObject()
+        writer.endObject()
+        return writer.bytes
+    }
+
+    private func writeDetails(
+        _ details: EventDetails,
+        share: (resource: String?, target: String?)?,
+        into writer: inout JSONWriter
+    ) {
+        switch details {
+        case .share:
+            writer.key("target_user_id")
+            writer.string(share?.target ?? nil)
+        case .like(let score, _):
+            writer.key("score")
+            if let score { writer.integer(score) } else { writer.null() }
+        case .comment(let text):
+            writer.key("comment_text")
+            writer.string(text)
+        case .items(let items, let total):
+            writer.key("items")
+            if let items {
+                writer.beginArray()
+                for item in items { writeItem(item, into: &writer) }
+                writer.endArray()
+            } else {
+                writer.null()
+            }
+            writer.key("total")
+            if let total { writer.number(total) } else { writer.null() }
+        case .plain:
+            break
+        }
+    }
+
+    private func writeItem(_ item: PurchaseItem, into writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.key("resource_id")
+        writer.string(item.resourceID)
+        writer.key("price")
+        writer.number(item.price)
+        writer.key("quantity")
+        writer.integer(item.quantity)
+        if let currency = item.currency {
+            writer.key("currency")
+            writer.value(currency)
+        }
+        if let resourceType = item.resourceType {
+            writer.key("resource_type")
+            writer.string(resourceType)
+        }
+        writer.endObject()
+    }
+}
+
+/// Writes preference signals: signal_id, event_id, site_id, bsin, user_id, resource_id, resource_type,
+/// event_type, kind, value, score, timestamp.
+public struct SignalEncoder: Sendable {
+    public init() {}
+
+    public func encode(
+        _ signals: [PreferenceSignal],
+        of normalized: NormalizedEvent,
+        eventID: EventID
+    ) -> [EncodedRecord] {
+        guard !signals.isEmpty else { return [] }
+        let event = normalized.event
+        let key = EnrichedEventEncoder.outputKey(event)
+        let timestamp = normalized.eventTime.map(EventTime.rfc3339)
+        return signals.enumerated().map { index, signal in
+            var writer = JSONWriter(capacity: 384)
+            writer.beginObject()
+            writer.key("signal_id")
+            writer.plainString(eventID.signal(index))
+            writer.key("event_id")
+            writer.plainString(eventID.base)
+            writer.key("site_id")
+            writer.string(event.siteID)
+            writer.key("bsin")
+            writer.string(event.identity.bsin)
+            writer.key("user_id")
+            writer.string(event.identity.userID)
+            writer.key("resource_id")
+            writer.string(signal.resourceID)
+            writer.key("resource_type")
+            writer.string(signal.resourceType)
+            writer.key("event_type")
+            writer.string(event.eventType)
+            writer.key("kind")
+            writer.plainString(signal.kind.rawValue)
+            writer.key("value")
+            writer.double(signal.value)
+            writer.key("score")
+            if let score = signal.score { writer.integer(score) } else { writer.null() }
+            writer.key("timestamp")
+            writer.timeString(timestamp)
+            writer.endObject()
+            return EncodedRecord(key: key, value: writer.bytes)
+        }
+    }
+}
+
+/// The RFC 3339 forms of an event's times, formatted once for all its expanded children.
+private struct FormattedTimes {
+    var eventTime: String?
+    var receivedAt: String?
+    var sentAt: String?
+    var clientTimestamp: String?
+
+    init(_ normalized: NormalizedEvent) {
+        eventTime = normalized.eventTime.map(EventTime.rfc3339)
+        receivedAt = normalized.receivedAt.map(EventTime.rfc3339)
+        sentAt = normalized.event.sentAt.map(EventTime.rfc3339)
+        clientTimestamp = normalized.event.timestamp.map(EventTime.rfc3339)
+    }
+}
+
+extension JSONWriter {
+    /// An RFC 3339 time (no escaping needed) or `null`.
+    fileprivate mutating func timeString(_ time: String?) {
+        if let time { plainString(time) } else { null() }
+    }
+}

@@ -1,0 +1,234 @@
+/// Event times as epoch milliseconds: parsing the accepted input forms and formatting RFC 3339.
+///
+/// Accepted inputs (events.md §1 `timestamp`, `sent_at`, `received_at`):
+/// - an ISO-8601 string `YYYY-MM-DD[(T| )HH:MM[:SS[.fraction]]][Z|±HH[[:]MM]]`, letters in either
+///   case; without an offset it is UTC; fractions beyond milliseconds are truncated;
+/// - an epoch number: below 1e11 in magnitude it is seconds, otherwise milliseconds; fractional
+///   milliseconds round half to even.
+/// Every time must fall in years 1...9999 so it can be written back as RFC 3339.
+public enum EventTime {
+    /// 0001-01-01T00:00:00.000Z.
+    public static let minimumMilliseconds: Int64 = -62_135_596_800_000
+    /// 9999-12-31T23:59:59.999Z.
+    public static let maximumMilliseconds: Int64 = 253_402_300_799_999
+
+    /// Why a time value was refused, phrased to follow the field name.
+    public enum ParseFailure: Error, Sendable, Equatable {
+        case wrongType
+        case notFinite
+        case malformed
+        case outOfRange
+    }
+
+    /// Reads a JSON value as a time; `.null` is handled by the caller as "absent".
+    public static func milliseconds(from value: JSONValue) throws(ParseFailure) -> Int64 {
+        let milliseconds: Int64
+        switch value {
+        case .number(let number):
+            milliseconds = try epochMilliseconds(number)
+        case .string(let text):
+            milliseconds = try parseISO8601(text)
+        default:
+            throw .wrongType
+        }
+        guard (minimumMilliseconds...maximumMilliseconds).contains(milliseconds) else { throw .outOfRange }
+        return milliseconds
+    }
+
+    private static func epochMilliseconds(_ number: JSONNumber) throws(ParseFailure) -> Int64 {
+        if number.isIntegerLiteral, let integer = Int64(number.text) {
+            if integer > -100_000_000_000 && integer < 100_000_000_000 { return integer * 1000 }
+            return integer
+        }
+        guard let double = Double(number.text) else { throw .malformed }
+        guard double.isFinite else { throw .notFinite }
+        let scaled = abs(double) < 1e11 ? double * 1000 : double
+        let rounded = scaled.rounded(.toNearestOrEven)
+        guard rounded >= Double(minimumMilliseconds), rounded <= Double(maximumMilliseconds) else {
+            throw .outOfRange
+        }
+        return Int64(rounded)
+    }
+
+    /// Parses the ISO-8601 profile described on ``EventTime``.
+    public static func parseISO8601(_ text: String) throws(ParseFailure) -> Int64 {
+        var scanner = DigitScanner(Array(text.utf8))
+        let year = try scanner.digits(4)
+        try scanner.expect(UInt8(ascii: "-"))
+        let month = try scanner.digits(2)
+        try scanner.expect(UInt8(ascii: "-"))
+        let day = try scanner.digits(2)
+        var hour = 0
+        var minute = 0
+        var second = 0
+        var millisecond = 0
+        if let separator = scanner.peek(),
+            separator == UInt8(ascii: "T") || separator == UInt8(ascii: "t") || separator == UInt8(ascii: " ")
+        {
+            scanner.advance()
+            hour = try scanner.digits(2)
+            try scanner.expect(UInt8(ascii: ":"))
+            minute = try scanner.digits(2)
+            if scanner.peek() == UInt8(ascii: ":") {
+                scanner.advance()
+                second = try scanner.digits(2)
+                if scanner.peek() == UInt8(ascii: ".") {
+                    scanner.advance()
+                    millisecond = try scanner.fractionMilliseconds()
+                }
+            }
+        }
+        let offsetMinutes = try scanner.utcOffsetMinutes()
+        guard scanner.isAtEnd else { throw .malformed }
+        guard year >= 1, (1...12).contains(month), (1...daysIn(month: month, year: year)).contains(day),
+            hour < 24, minute < 60, second < 60
+        else { throw .malformed }
+        let days = Int64(daysFromCivil(year: year, month: month, day: day))
+        let seconds = days * 86_400 + Int64(hour * 3600 + minute * 60 + second) - Int64(offsetMinutes * 60)
+        return seconds * 1000 + Int64(millisecond)
+    }
+
+    /// Formats epoch milliseconds as `YYYY-MM-DDTHH:MM:SS.mmmZ`.
+    public static func rfc3339(_ milliseconds: Int64) -> String {
+        let (seconds, millisecond) = floorDivide(milliseconds, 1000)
+        let (days, secondOfDay) = floorDivide(seconds, 86_400)
+        let (year, month, day) = civilFromDays(Int(days))
+        let hour = Int(secondOfDay / 3600)
+        let minute = Int(secondOfDay % 3600 / 60)
+        let second = Int(secondOfDay % 60)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(24)
+        appendPadded(year, width: 4, to: &bytes)
+        bytes.append(UInt8(ascii: "-"))
+        appendPadded(month, width: 2, to: &bytes)
+        bytes.append(UInt8(ascii: "-"))
+        appendPadded(day, width: 2, to: &bytes)
+        bytes.append(UInt8(ascii: "T"))
+        appendPadded(hour, width: 2, to: &bytes)
+        bytes.append(UInt8(ascii: ":"))
+        appendPadded(minute, width: 2, to: &bytes)
+        bytes.append(UInt8(ascii: ":"))
+        appendPadded(second, width: 2, to: &bytes)
+        bytes.append(UInt8(ascii: "."))
+        appendPadded(Int(millisecond), width: 3, to: &bytes)
+        bytes.append(UInt8(ascii: "Z"))
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    private static func appendPadded(_ value: Int, width: Int, to bytes: inout [UInt8]) {
+        var divisor = 1
+        for _ in 1..<width { divisor *= 10 }
+        var remainder = value
+        while divisor > 0 {
+            bytes.append(UInt8(ascii: "0") + UInt8(remainder / divisor % 10))
+            remainder %= divisor
+            divisor /= 10
+        }
+    }
+
+    private static func floorDivide(_ value: Int64, _ divisor: Int64) -> (Int64, Int64) {
+        let quotient = value / divisor
+        let remainder = value % divisor
+        return remainder < 0 ? (quotient - 1, remainder + divisor) : (quotient, remainder)
+    }
+
+    private static func isLeap(_ year: Int) -> Bool {
+        year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+    }
+
+    private static func daysIn(month: Int, year: Int) -> Int {
+        switch month {
+        case 2: isLeap(year) ? 29 : 28
+        case 4, 6, 9, 11: 30
+        default: 31
+        }
+    }
+
+    /// Days since 1970-01-01 (Howard Hinnant's `days_from_civil`).
+    private static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
+        let shiftedYear = month <= 2 ? year - 1 : year
+        let era = (shiftedYear >= 0 ? shiftedYear : shiftedYear - 399) / 400
+        let yearOfEra = shiftedYear - era * 400
+        let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        return era * 146_097 + dayOfEra - 719_468
+    }
+
+    /// The civil date of a day count since 1970-01-01 (Howard Hinnant's `civil_from_days`).
+    private static func civilFromDays(_ days: Int) -> (year: Int, month: Int, day: Int) {
+        let shifted = days + 719_468
+        let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
+        let dayOfEra = shifted - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let monthIndex = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
+        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
+        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
+    }
+}
+
+/// A cursor over ASCII bytes for the fixed-width fields of an ISO-8601 time.
+private struct DigitScanner {
+    private let bytes: [UInt8]
+    private var index = 0
+
+    init(_ bytes: [UInt8]) { self.bytes = bytes }
+
+    var isAtEnd: Bool { index == bytes.count }
+
+    func peek() -> UInt8? { index < bytes.count ? bytes[index] : nil }
+
+    mutating func advance() { index += 1 }
+
+    mutating func expect(_ byte: UInt8) throws(EventTime.ParseFailure) {
+        guard peek() == byte else { throw .malformed }
+        index += 1
+    }
+
+    mutating func digits(_ count: Int) throws(EventTime.ParseFailure) -> Int {
+        var value = 0
+        for _ in 0..<count {
+            guard let byte = peek(), byte &- UInt8(ascii: "0") < 10 else { throw .malformed }
+            value = value * 10 + Int(byte - UInt8(ascii: "0"))
+            index += 1
+        }
+        return value
+    }
+
+    /// One or more fraction digits, truncated to milliseconds.
+    mutating func fractionMilliseconds() throws(EventTime.ParseFailure) -> Int {
+        var value = 0
+        var count = 0
+        while let byte = peek(), byte &- UInt8(ascii: "0") < 10 {
+            if count < 3 { value = value * 10 + Int(byte - UInt8(ascii: "0")) }
+            count += 1
+            index += 1
+        }
+        guard count > 0 else { throw .malformed }
+        for _ in count..<max(count, 3) { value *= 10 }
+        return value
+    }
+
+    /// `Z`, `±HH`, `±HHMM` or `±HH:MM` as minutes east of UTC; nothing means UTC.
+    mutating func utcOffsetMinutes() throws(EventTime.ParseFailure) -> Int {
+        guard let byte = peek() else { return 0 }
+        if byte == UInt8(ascii: "Z") || byte == UInt8(ascii: "z") {
+            index += 1
+            return 0
+        }
+        guard byte == UInt8(ascii: "+") || byte == UInt8(ascii: "-") else { throw .malformed }
+        index += 1
+        let hours = try digits(2)
+        var minutes = 0
+        if peek() == UInt8(ascii: ":") {
+            index += 1
+            minutes = try digits(2)
+        } else if peek() != nil {
+            minutes = try digits(2)
+        }
+        guard hours < 24, minutes < 60 else { throw .malformed }
+        let total = hours * 60 + minutes
+        return byte == UInt8(ascii: "-") ? -total : total
+    }
+}

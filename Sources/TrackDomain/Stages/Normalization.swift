@@ -1,0 +1,393 @@
+/// One line of a `purchased` / `updated_cart` event, normalized (events.md §3 "Items").
+public struct PurchaseItem: Sendable, Hashable {
+    public var resourceID: String
+    public var price: NumericValue
+    public var quantity: Int64
+    /// Passed through as given (any JSON value other than null).
+    public var currency: JSONValue?
+    public var resourceType: String?
+}
+
+/// The type-specific part of a normalized event.
+public enum EventDetails: Sendable, Hashable {
+    /// A `shared` event: one output per (resource, target) pair, in order of first appearance.
+    case share(resources: [String?], targets: [String?])
+    /// A `liked` event: `score` is nil for a plain like; `scale` is the one the score was checked against.
+    case like(score: Int64?, scale: ScoreScale)
+    /// A `commented` event.
+    case comment(text: String?)
+    /// A `purchased` / `updated_cart` event with `items` and/or `total`.
+    case items(items: [PurchaseItem]?, total: NumericValue?)
+    /// Any other event, including item events without items or total.
+    case plain
+}
+
+/// A validated event with its resource, time and type specifics resolved (stage 2: normalize).
+public struct NormalizedEvent: Sendable {
+    public var event: ValidatedEvent
+    /// The derived event time (client clock-skew corrected), epoch milliseconds.
+    public var eventTime: Int64?
+    /// `received_at`, else the Kafka message timestamp.
+    public var receivedAt: Int64?
+    /// The event's resource: `resource_id`/`id`, else the canonical page URL.
+    public var resourceID: String?
+    public var resourceType: String?
+    public var details: EventDetails
+}
+
+/// Stage 2: resolves resources, shares, scores, items and time, enforcing the property-level rules.
+public struct EventNormalizer: Sendable {
+    public var configuration: ProcessingConfiguration
+
+    public init(configuration: ProcessingConfiguration) {
+        self.configuration = configuration
+    }
+
+    public func normalize(
+        _ event: ValidatedEvent,
+        kafkaTimestamp: Int64?
+    ) throws(Rejection) -> NormalizedEvent {
+        let properties = event.properties
+        let path = event.propertiesField
+        let receivedAt = event.receivedAt ?? kafkaTimestamp.flatMap(Self.validTime)
+        let eventTime = try Self.eventTime(event, receivedAt: receivedAt)
+
+        var resourceField = "resource_id"
+        var resource = properties.present("resource_id")
+        if resource == nil, let alias = properties.present("id") {
+            resource = alias
+            resourceField = "id"
+        }
+        let typeField = properties.present("resource_type") == nil ? "model" : "resource_type"
+        var resourceType: String? = nil
+        if let typeValue = properties.present(typeField) {
+            guard case .string(let type) = typeValue else {
+                throw Rejection(
+                    .invalidField,
+                    field: "\(path).\(typeField)",
+                    "\(typeField) must be a string, not \(typeValue.kindDescription)"
+                )
+            }
+            resourceType = type
+        }
+        let page = [event.url, event.href].lazy.compactMap { $0 }.first { !$0.isEmpty }
+        let isShare = event.eventType == "shared"
+
+        var resourceID: String? = nil
+        var shareResources: [String?] = []
+        if let resource {
+            if isShare {
+                shareResources = try Self.distinctIdentifiers(resource, field: "\(path).\(resourceField)")
+                resourceID = shareResources.first ?? nil
+            } else {
+                guard case .string(let identifier) = resource, !identifier.isEmpty else {
+                    throw Rejection(
+                        .invalidField,
+                        field: "\(path).\(resourceField)",
+                        "\(resourceField) must be a non-empty string"
+                    )
+                }
+                resourceID = identifier
+            }
+        } else {
+            if let page {
+                resourceID = CanonicalURL.canonicalize(page)
+                resourceType = "page"
+            } else {
+                resourceType = nil
+            }
+            shareResources = [resourceID]
+        }
+
+        let details: EventDetails
+        switch event.eventType {
+        case "shared":
+            details = try shareDetails(properties, path: path, resources: shareResources)
+        case "liked":
+            details = try likeDetails(properties, path: path, siteID: event.siteID)
+        case "commented":
+            details = try commentDetails(properties, path: path)
+        case "purchased", "updated_cart":
+            details = try ItemsNormalizer.details(properties, path: path)
+        default:
+            details = .plain
+        }
+        return NormalizedEvent(
+            event: event,
+            eventTime: eventTime,
+            receivedAt: receivedAt,
+            resourceID: resourceID,
+            resourceType: resourceType,
+            details: details
+        )
+    }
+
+    /// `received_at − (sent_at − timestamp)` when all three are known, else `timestamp`, else `received_at`.
+    private static func eventTime(_ event: ValidatedEvent, receivedAt: Int64?) throws(Rejection) -> Int64? {
+        guard let timestamp = event.timestamp else { return receivedAt }
+        guard let sentAt = event.sentAt, let receivedAt else { return timestamp }
+        let corrected = receivedAt - (sentAt - timestamp)
+        guard validTime(corrected) != nil else {
+            throw Rejection(.invalidField, field: "sent_at", "the clock-skew corrected event time is outside the years 1 to 9999")
+        }
+        return corrected
+    }
+
+    private static func validTime(_ milliseconds: Int64) -> Int64? {
+        (EventTime.minimumMilliseconds...EventTime.maximumMilliseconds).contains(milliseconds) ? milliseconds : nil
+    }
+
+    private func shareDetails(
+        _ properties: JSONObject,
+        path: String,
+        resources: [String?]
+    ) throws(Rejection) -> EventDetails {
+        var targets: [String?] = [nil]
+        if let target = properties.present("target_user_id") {
+            targets = try Self.distinctIdentifiers(target, field: "\(path).target_user_id")
+        }
+        let fanout = resources.count * targets.count
+        guard fanout <= configuration.maxFanout else {
+            throw Rejection(
+                .fanoutLimit,
+                field: "\(path).target_user_id",
+                "the share expands to \(fanout) events, more than limits.max_fanout (\(configuration.maxFanout))"
+            )
+        }
+        return .share(resources: resources, targets: targets)
+    }
+
+    /// A non-empty string, or a non-empty array of non-empty strings, as distinct values in first-seen order.
+    private static func distinctIdentifiers(_ value: JSONValue, field: String) throws(Rejection) -> [String?] {
+        let invalid = Rejection(
+            .invalidTarget,
+            field: field,
+            "\(field.split(separator: ".").last ?? "") must be a non-empty string or a non-empty array of them"
+        )
+        switch value {
+        case .string(let identifier) where !identifier.isEmpty:
+            return [identifier]
+        case .array(let elements) where !elements.isEmpty:
+            var distinct: [String?] = []
+            var seen: Set<String> = []
+            for element in elements {
+                guard case .string(let identifier) = element, !identifier.isEmpty else { throw invalid }
+                if seen.insert(identifier).inserted { distinct.append(identifier) }
+            }
+            return distinct
+        default:
+            throw invalid
+        }
+    }
+
+    private func likeDetails(_ properties: JSONObject, path: String, siteID: String) throws(Rejection) -> EventDetails {
+        let siteScale = configuration.scoreScale(forSite: siteID)
+        guard let scoreValue = properties.present("score") else { return .like(score: nil, scale: siteScale) }
+        guard case .number(let number) = scoreValue else {
+            throw Rejection(.invalidScore, field: "\(path).score", "score must be an integer, not \(scoreValue.kindDescription)")
+        }
+        let score: Int64
+        switch number.integralValue {
+        case .integer(let integer):
+            score = integer
+        case .outOfRange:
+            throw Rejection(.invalidScore, field: "\(path).score", "score \(number.text.prefix(32)) is outside the scale \(siteScale)")
+        case .notIntegral:
+            throw Rejection(.invalidScore, field: "\(path).score", "score must be an integer, not \(number.text.prefix(32))")
+        }
+        if score == -1 { return .like(score: -1, scale: siteScale) }
+        let scale = try Self.eventScale(properties, path: path, default: siteScale)
+        guard scale.contains(score) else {
+            throw Rejection(.invalidScore, field: "\(path).score", "score \(score) is outside the scale \(scale)")
+        }
+        return .like(score: score, scale: scale)
+    }
+
+    /// The per-event `score_min` / `score_max` applied over the site's scale.
+    private static func eventScale(
+        _ properties: JSONObject,
+        path: String,
+        default siteScale: ScoreScale
+    ) throws(Rejection) -> ScoreScale {
+        let minimum = properties.present("score_min")
+        let maximum = properties.present("score_max")
+        guard minimum != nil || maximum != nil else { return siteScale }
+        let invalid = Rejection(
+            .invalidField,
+            field: "\(path).score_min",
+            "score_min and score_max must be integers with score_min < score_max"
+        )
+        func integer(_ value: JSONValue?, default fallback: Int64) throws(Rejection) -> Int64 {
+            guard let value else { return fallback }
+            guard case .number(let number) = value, case .integer(let integer) = number.integralValue else {
+                throw invalid
+            }
+            return integer
+        }
+        let lower = try integer(minimum, default: siteScale.min)
+        let upper = try integer(maximum, default: siteScale.max)
+        guard let scale = ScoreScale(min: lower, max: upper) else { throw invalid }
+        return scale
+    }
+
+    private func commentDetails(_ properties: JSONObject, path: String) throws(Rejection) -> EventDetails {
+        guard let value = properties.present("comment_text") else { return .comment(text: nil) }
+        guard case .string(let text) = value else {
+            throw Rejection(
+                .invalidField,
+                field: "\(path).comment_text",
+                "comment_text must be a string, not \(value.kindDescription)"
+            )
+        }
+        return .comment(text: text)
+    }
+}
+
+/// The `items` and `total` rules of `purchased` and `updated_cart`.
+enum ItemsNormalizer {
+    static func details(_ properties: JSONObject, path: String) throws(Rejection) -> EventDetails {
+        var items: [PurchaseItem]? = nil
+        var total: NumericValue? = nil
+        if let itemsValue = properties.present("items") {
+            guard case .array(let elements) = itemsValue else {
+                throw Rejection(.invalidItems, field: "\(path).items", "items must be an array of objects")
+            }
+            let parsed = try elements.enumerated().map { (index, element) throws(Rejection) in
+                try item(element, path: "\(path).items[\(index)]")
+            }
+            items = parsed
+            total = computedTotal(parsed)
+        }
+        if let given = properties.present("total") {
+            guard let number = nonNegativeNumber(given) else {
+                throw Rejection(.invalidItems, field: "\(path).total", "total must be a number >= 0")
+            }
+            total = number
+        }
+        if items == nil && total == nil { return .plain }
+        return .items(items: items, total: total)
+    }
+
+    private static func item(_ value: JSONValue, path: String) throws(Rejection) -> PurchaseItem {
+        guard case .object(let object) = value else {
+            throw Rejection(.invalidItems, field: path, "each item must be an object, not \(value.kindDescription)")
+        }
+        let identifier = ["resource_id", "item_id", "sku", "id"].lazy.compactMap { object.present($0) }.first
+        guard case .string(let resourceID) = identifier, !resourceID.isEmpty else {
+            throw Rejection(
+                .invalidItems,
+                field: "\(path).resource_id",
+                "an item needs a non-empty resource_id (or item_id, sku, id) string"
+            )
+        }
+        guard let priceValue = object.present("price") else {
+            throw Rejection(.invalidItems, field: "\(path).price", "an item needs a price")
+        }
+        guard let price = nonNegativeNumber(priceValue) else {
+            throw Rejection(.invalidItems, field: "\(path).price", "price must be a number or numeric string >= 0")
+        }
+        let quantityField = object.present("quantity") == nil && object.present("item_qty") != nil ? "item_qty" : "quantity"
+        var quantity: Int64 = 1
+        if let quantityValue = object.present(quantityField) {
+            guard case .number(let number) = quantityValue, case .integer(let integer) = number.integralValue,
+                integer >= 1
+            else {
+                throw Rejection(.invalidItems, field: "\(path).\(quantityField)", "\(quantityField) must be an integer >= 1")
+            }
+            quantity = integer
+        }
+        return PurchaseItem(
+            resourceID: resourceID,
+            price: price,
+            quantity: quantity,
+            currency: object.present("currency"),
+            resourceType: object.present("resource_type")?.stringValue
+        )
+    }
+
+    /// A JSON number, or a string holding a decimal number, that is finite and >= 0.
+    ///
+    /// Integer literals stay integers; a numeric string that is integral becomes an integer ("12" → 12).
+    static func nonNegativeNumber(_ value: JSONValue) -> NumericValue? {
+        switch value {
+        case .number(let number):
+            if number.isIntegerLiteral, let integer = Int64(number.text) {
+                return integer >= 0 ? .integer(integer) : nil
+            }
+            guard let double = number.doubleValue, double >= 0 else { return nil }
+            return .double(double)
+        case .string(let text):
+            let trimmed = TextNormalization.trimmed(text)
+            guard isDecimalNumber(trimmed), let double = Double(trimmed), double.isFinite, double >= 0 else {
+                return nil
+            }
+            if double.rounded(.towardZero) == double, let integer = Int64(exactly: double) {
+                return .integer(integer)
+            }
+            return .double(double)
+        default:
+            return nil
+        }
+    }
+
+    /// `[+-]?(digits[.digits?] | .digits)([eE][+-]?digits)?`: plain decimal text, no hex, inf or nan.
+    private static func isDecimalNumber(_ text: String) -> Bool {
+        var bytes = Substring(text).utf8[...]
+        if let sign = bytes.first, sign == UInt8(ascii: "+") || sign == UInt8(ascii: "-") { bytes = bytes.dropFirst() }
+        let isDigit = { (byte: UInt8) in byte &- UInt8(ascii: "0") < 10 }
+        let integerDigits = bytes.prefix(while: isDigit).count
+        bytes = bytes.dropFirst(integerDigits)
+        var fractionDigits = 0
+        if bytes.first == UInt8(ascii: ".") {
+            bytes = bytes.dropFirst()
+            fractionDigits = bytes.prefix(while: isDigit).count
+            bytes = bytes.dropFirst(fractionDigits)
+        }
+        guard integerDigits + fractionDigits > 0 else { return false }
+        if let marker = bytes.first, marker == UInt8(ascii: "e") || marker == UInt8(ascii: "E") {
+            bytes = bytes.dropFirst()
+            if let sign = bytes.first, sign == UInt8(ascii: "+") || sign == UInt8(ascii: "-") {
+                bytes = bytes.dropFirst()
+            }
+            let exponentDigits = bytes.prefix(while: isDigit).count
+            guard exponentDigits > 0 else { return false }
+            bytes = bytes.dropFirst(exponentDigits)
+        }
+        return bytes.isEmpty
+    }
+
+    /// Σ price × quantity: exact while every term is an integer, else a double rounded to 6 decimals.
+    static func computedTotal(_ items: [PurchaseItem]) -> NumericValue {
+        var integerTotal: Int64 = 0
+        var doubleTotal = 0.0
+        var isExact = true
+        for item in items {
+            switch item.price {
+            case .integer(let price) where isExact:
+                let (product, productOverflow) = price.multipliedReportingOverflow(by: item.quantity)
+                let (sum, sumOverflow) = integerTotal.addingReportingOverflow(product)
+                if productOverflow || sumOverflow {
+                    isExact = false
+                    doubleTotal = Double(integerTotal) + Double(price) * Double(item.quantity)
+                } else {
+                    integerTotal = sum
+                }
+            case .integer(let price):
+                doubleTotal += Double(price) * Double(item.quantity)
+            case .double(let price):
+                if isExact {
+                    isExact = false
+                    doubleTotal = Double(integerTotal)
+                }
+                doubleTotal += price * Double(item.quantity)
+            }
+        }
+        if isExact { return .integer(integerTotal) }
+        let rounded = (doubleTotal * 1_000_000).rounded(.toNearestOrEven) / 1_000_000
+        guard rounded.isFinite else { return .double(doubleTotal) }
+        if rounded.rounded(.towardZero) == rounded, let integer = Int64(exactly: rounded) {
+            return .integer(integer)
+        }
+        return .double(rounded)
+    }
+}

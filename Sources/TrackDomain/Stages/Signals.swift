@@ -1,0 +1,70 @@
+/// A preference of one user for one resource, derived from one raw event (events.md §4).
+public struct PreferenceSignal: Sendable, Hashable {
+    public enum Kind: String, Sendable, Hashable {
+        /// From a like or a rating.
+        case explicit
+        /// From behaviour (views, comments, shares, purchases, cart updates) through configured weights.
+        case implicit
+    }
+
+    public var resourceID: String
+    public var resourceType: String?
+    public var kind: Kind
+    /// The preference in -1...1.
+    public var value: Double
+    /// The rating the value came from, for explicit signals with a score.
+    public var score: Int64?
+}
+
+/// Stage 3: derives the preference signals of a normalized event.
+///
+/// - `liked`: explicit; no score → +1.0, score -1 → -1.0, score s on min...max → `2·(s−min)/(max−min) − 1`.
+/// - other types: implicit with the configured weight; a type without a weight gives no signal.
+/// - one signal per distinct resource of the raw event: a share's resources (not its targets), a
+///   purchase's distinct items (none for `items: []`), else the event's resource; an event without
+///   any resource gives no signal.
+public struct SignalDeriver: Sendable {
+    public var implicitWeights: [String: Double]
+
+    public init(implicitWeights: [String: Double]) {
+        self.implicitWeights = implicitWeights
+    }
+
+    public func signals(for event: NormalizedEvent) -> [PreferenceSignal] {
+        let kind: PreferenceSignal.Kind
+        let value: Double
+        var score: Int64? = nil
+        if case .like(let likeScore, let scale) = event.details {
+            kind = .explicit
+            score = likeScore
+            switch likeScore {
+            case nil: value = 1.0
+            case -1: value = -1.0
+            case let rated?: value = scale.preference(of: rated)
+            }
+        } else if let weight = implicitWeights[event.event.eventType] {
+            kind = .implicit
+            value = weight
+        } else {
+            return []
+        }
+        return resources(of: event).map { resource in
+            PreferenceSignal(resourceID: resource.id, resourceType: resource.type, kind: kind, value: value, score: score)
+        }
+    }
+
+    private func resources(of event: NormalizedEvent) -> [(id: String, type: String?)] {
+        switch event.details {
+        case .share(let resources, _):
+            return resources.compactMap { $0 }.map { ($0, event.resourceType) }
+        case .items(let items?, _):
+            var seen: Set<String> = []
+            return items.compactMap { item in
+                seen.insert(item.resourceID).inserted ? (item.resourceID, item.resourceType) : nil
+            }
+        default:
+            guard let resourceID = event.resourceID else { return [] }
+            return [(resourceID, event.resourceType)]
+        }
+    }
+}

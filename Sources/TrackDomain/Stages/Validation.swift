@@ -1,0 +1,320 @@
+/// The user a raw event is about, normalized (events.md §1, `bsin`, `user_id`, `email`).
+public struct Identity: Sendable, Hashable {
+    public var bsin: String?
+    public var userID: String?
+    public var email: String?
+
+    public init(bsin: String? = nil, userID: String? = nil, email: String? = nil) {
+        self.bsin = bsin
+        self.userID = userID
+        self.email = email
+    }
+
+    /// The first of bsin, user_id, email: the per-user part of output keys.
+    public var primary: String? { bsin ?? userID ?? email }
+
+    /// `identified` in the enriched event: a user_id or an email is known.
+    public var isIdentified: Bool { userID != nil || email != nil }
+}
+
+/// A raw event whose top-level fields have the right types and formats (stage 1: validate).
+///
+/// Property-level rules (resources, scores, targets, items) belong to normalization.
+public struct ValidatedEvent: Sendable {
+    public var siteID: String
+    /// Trimmed, lowercased and matching `^[a-z0-9][a-z0-9_.:-]{0,127}$`.
+    public var eventType: String
+    public var identity: Identity
+    /// `properties`, or `attributes` when that alias was used; empty when absent.
+    public var properties: JSONObject
+    /// The name the properties arrived under, for field paths in rejections.
+    public var propertiesField: String
+    public var url: String?
+    public var href: String?
+    public var referer: String?
+    public var userAgent: String?
+    public var httpMethod: String?
+    public var ip: String?
+    public var messageID: String?
+    public var isTest: Bool
+    /// Client event time, epoch milliseconds.
+    public var timestamp: Int64?
+    /// Client send time, epoch milliseconds.
+    public var sentAt: Int64?
+    /// Collector receive time, epoch milliseconds, as given in the event.
+    public var receivedAt: Int64?
+    /// Unknown top-level members, in their original order.
+    public var extra: [JSONMember]
+}
+
+/// Stage 1: checks the top-level fields of a raw event object in one pass over its members.
+///
+/// The checks run in a fixed order so that an event breaking several rules always gets the same
+/// reason: site_id, event_type, identity fields, properties, collector fields, message_id, is_test,
+/// times, then missing identity and reserved property names. `null` counts as absent everywhere.
+public enum EventValidator {
+    /// Property names the seed reserves; an event using one is rejected.
+    public static let reservedAttributes: Set<String> = [
+        "enriched", "event_id", "geolocation", "http_method", "identified", "identity", "is_bot", "is_test",
+        "properties", "referer", "status", "url", "user_agent", "href", "bsin",
+    ]
+
+    public static func validate(_ object: JSONObject) throws(Rejection) -> ValidatedEvent {
+        let fields = RawFields(object)
+        let siteID = try validateSiteID(fields.siteID)
+        let eventType = try validateEventType(fields)
+        let identity = try validateIdentity(fields)
+        let (properties, propertiesField) = try validateProperties(fields)
+        let url = try optionalString(fields.url, "url")
+        let href = try optionalString(fields.href, "href")
+        let referer = try optionalString(fields.referer, "referer")
+        let userAgent = try optionalString(fields.userAgent, "user_agent")
+        let httpMethod = try optionalString(fields.httpMethod, "http_method")
+        let ip = try optionalString(fields.ip, "ip")
+        let messageID = try validateMessageID(fields.messageID)
+        let isTest = try validateIsTest(fields.isTest)
+        let timestamp = try time(fields.timestamp, "timestamp")
+        let sentAt = try time(fields.sentAt, "sent_at")
+        let receivedAt = try time(fields.receivedAt, "received_at")
+        guard identity.primary != nil else {
+            throw Rejection(.missingIdentity, field: nil, "none of bsin, user_id or email is present")
+        }
+        if let reserved = properties.members.first(where: { reservedAttributes.contains($0.key) }) {
+            throw Rejection(
+                .reservedAttribute,
+                field: "\(propertiesField).\(reserved.key)",
+                "\"\(reserved.key)\" is a reserved attribute name and cannot be used as a property"
+            )
+        }
+        return ValidatedEvent(
+            siteID: siteID,
+            eventType: eventType,
+            identity: identity,
+            properties: properties,
+            propertiesField: propertiesField,
+            url: url,
+            href: href,
+            referer: referer,
+            userAgent: userAgent,
+            httpMethod: httpMethod,
+            ip: ip,
+            messageID: messageID,
+            isTest: isTest,
+            timestamp: timestamp,
+            sentAt: sentAt,
+            receivedAt: receivedAt,
+            extra: fields.extra
+        )
+    }
+
+    private static func validateSiteID(_ value: JSONValue?) throws(Rejection) -> String {
+        guard let value, value != .string("") else {
+            throw Rejection(.missingField, field: "site_id", "site_id is required")
+        }
+        guard case .string(let siteID) = value else {
+            throw Rejection(.invalidField, field: "site_id", "site_id must be a string, not \(value.kindDescription)")
+        }
+        guard siteID.unicodeScalars.count <= 128 else {
+            throw Rejection(.invalidField, field: "site_id", "site_id is longer than 128 characters")
+        }
+        return siteID
+    }
+
+    private static func validateEventType(_ fields: RawFields) throws(Rejection) -> String {
+        let (value, name) = fields.eventType.map { ($0, "event_type") } ?? (fields.type, "type")
+        guard let value else {
+            throw Rejection(.missingField, field: "event_type", "event_type (or its alias type) is required")
+        }
+        guard case .string(let raw) = value else {
+            throw Rejection(.invalidField, field: name, "\(name) must be a string, not \(value.kindDescription)")
+        }
+        let eventType = TextNormalization.trimmed(raw).lowercased()
+        guard !eventType.isEmpty else {
+            throw Rejection(.missingField, field: name, "\(name) is empty")
+        }
+        guard isValidEventType(eventType) else {
+            throw Rejection(
+                .invalidField,
+                field: name,
+                "\(name) \"\(eventType.prefix(64))\" does not match ^[a-z0-9][a-z0-9_.:-]{0,127}$"
+            )
+        }
+        return eventType
+    }
+
+    /// `^[a-z0-9][a-z0-9_.:-]{0,127}$`, checked byte by byte.
+    static func isValidEventType(_ eventType: String) -> Bool {
+        let utf8 = eventType.utf8
+        guard (1...128).contains(utf8.count), let first = utf8.first else { return false }
+        func isLowerAlphanumeric(_ byte: UInt8) -> Bool {
+            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+        }
+        guard isLowerAlphanumeric(first) else { return false }
+        return utf8.dropFirst().allSatisfy { byte in
+            isLowerAlphanumeric(byte) || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ".")
+                || byte == UInt8(ascii: ":") || byte == UInt8(ascii: "-")
+        }
+    }
+
+    private static func validateIdentity(_ fields: RawFields) throws(Rejection) -> Identity {
+        let bsin = try optionalString(fields.bsin, "bsin")
+        let userID = try optionalString(fields.userID, "user_id")
+        let email = try optionalString(fields.email, "email").flatMap(normalizedEmail)
+        return Identity(
+            bsin: bsin?.isEmpty == false ? bsin : nil,
+            userID: userID?.isEmpty == false ? userID : nil,
+            email: email
+        )
+    }
+
+    /// Trimmed, lowercased, `name:::at:::host` read as `name@host`; nil when empty.
+    private static func normalizedEmail(_ raw: String) throws(Rejection) -> String? {
+        let lowered = TextNormalization.trimmed(raw).lowercased()
+        guard !lowered.isEmpty else { return nil }
+        let email = lowered.replacing(":::at:::", with: "@")
+        let utf8 = email.utf8
+        let atSigns = utf8.lazy.filter { $0 == UInt8(ascii: "@") }.count
+        guard atSigns == 1, utf8.first != UInt8(ascii: "@"), utf8.last != UInt8(ascii: "@") else {
+            throw Rejection(.invalidField, field: "email", "email must contain exactly one @ between a name and a host")
+        }
+        return email
+    }
+
+    private static func validateProperties(_ fields: RawFields) throws(Rejection) -> (JSONObject, String) {
+        if fields.properties != nil && fields.attributes != nil {
+            throw Rejection(
+                .ambiguousProperties,
+                field: "attributes",
+                "both properties and its alias attributes are present; send only one"
+            )
+        }
+        let (value, name) = fields.attributes.map { ($0, "attributes") } ?? (fields.properties, "properties")
+        guard let value else { return (JSONObject(), "properties") }
+        guard case .object(let object) = value else {
+            throw Rejection(.invalidField, field: name, "\(name) must be an object, not \(value.kindDescription)")
+        }
+        return (object, name)
+    }
+
+    private static func validateMessageID(_ value: JSONValue?) throws(Rejection) -> String? {
+        guard let value else { return nil }
+        guard case .string(let messageID) = value, messageID.unicodeScalars.count <= 128 else {
+            throw Rejection(
+                .invalidField,
+                field: "message_id",
+                "message_id must be a string of at most 128 characters"
+            )
+        }
+        return messageID.isEmpty ? nil : messageID
+    }
+
+    private static func validateIsTest(_ value: JSONValue?) throws(Rejection) -> Bool {
+        guard let value else { return false }
+        guard case .bool(let isTest) = value else {
+            throw Rejection(.invalidField, field: "is_test", "is_test must be true or false, not \(value.kindDescription)")
+        }
+        return isTest
+    }
+
+    private static func optionalString(_ value: JSONValue?, _ name: String) throws(Rejection) -> String? {
+        guard let value else { return nil }
+        guard case .string(let string) = value else {
+            throw Rejection(.invalidField, field: name, "\(name) must be a string, not \(value.kindDescription)")
+        }
+        return string
+    }
+
+    private static func time(_ value: JSONValue?, _ name: String) throws(Rejection) -> Int64? {
+        guard let value else { return nil }
+        do {
+            return try EventTime.milliseconds(from: value)
+        } catch {
+            throw timeRejection(error, value: value, field: name)
+        }
+    }
+
+    static func timeRejection(_ failure: EventTime.ParseFailure, value: JSONValue, field: String) -> Rejection {
+        let message =
+            switch failure {
+            case .wrongType: "\(field) must be an ISO-8601 string or an epoch number, not \(value.kindDescription)"
+            case .notFinite: "\(field) is not a finite number"
+            case .malformed:
+                "\(field) \"\(value.stringValue?.prefix(64) ?? "")\" is not an ISO-8601 date-time or epoch number"
+            case .outOfRange: "\(field) is outside the years 1 to 9999"
+            }
+        return Rejection(.invalidField, field: field, message)
+    }
+}
+
+/// The top-level members of a raw event sorted into the known fields, in one pass.
+private struct RawFields {
+    var siteID: JSONValue?
+    var eventType: JSONValue?
+    var type: JSONValue?
+    var bsin: JSONValue?
+    var userID: JSONValue?
+    var email: JSONValue?
+    var properties: JSONValue?
+    var attributes: JSONValue?
+    var url: JSONValue?
+    var href: JSONValue?
+    var referer: JSONValue?
+    var userAgent: JSONValue?
+    var httpMethod: JSONValue?
+    var ip: JSONValue?
+    var timestamp: JSONValue?
+    var sentAt: JSONValue?
+    var receivedAt: JSONValue?
+    var messageID: JSONValue?
+    var isTest: JSONValue?
+    var extra: [JSONMember] = []
+    private var typePosition = 0
+
+    init(_ object: JSONObject) {
+        for member in object.members {
+            let value: JSONValue? = member.value.isNull ? nil : member.value
+            switch member.key {
+            case "site_id": siteID = value
+            case "event_type": eventType = value
+            case "type":
+                type = value
+                typePosition = extra.count
+            case "bsin": bsin = value
+            case "user_id": userID = value
+            case "email": email = value
+            case "properties": properties = value
+            case "attributes": attributes = value
+            case "url": url = value
+            case "href": href = value
+            case "referer": referer = value
+            case "user_agent": userAgent = value
+            case "http_method": httpMethod = value
+            case "ip": ip = value
+            case "timestamp": timestamp = value
+            case "sent_at": sentAt = value
+            case "received_at": receivedAt = value
+            case "message_id": messageID = value
+            case "is_test": isTest = value
+            default: extra.append(member)
+            }
+        }
+        if eventType != nil, let type {
+            // `event_type` wins; a `type` next to it is an ordinary unknown field, kept under extra.
+            extra.insert(JSONMember(key: "type", value: type), at: typePosition)
+            self.type = nil
+        }
+    }
+}
+
+/// Unicode-aware trimming without Foundation.
+enum TextNormalization {
+    /// `text` without leading and trailing Unicode whitespace.
+    static func trimmed(_ text: String) -> String {
+        let scalars = text.unicodeScalars
+        guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }),
+            let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })
+        else { return "" }
+        if first == scalars.startIndex && scalars.index(after: last) == scalars.endIndex { return text }
+        return String(scalars[first...last])
+    }
+}

@@ -1,0 +1,419 @@
+import Foundation
+public import TrackDomain
+import Yams
+
+/// What was wrong with a pipeline file, where, and what to do about it.
+public struct PipelineConfigurationError: Error, Sendable, Equatable, CustomStringConvertible {
+    public enum Kind: String, Sendable, Equatable {
+        case unreadableFile = "unreadable file"
+        case invalidYAML = "invalid YAML"
+        case unknownKey = "unknown key"
+        case wrongType = "wrong type"
+        case invalidValue = "invalid value"
+    }
+
+    public var kind: Kind
+    /// The pipeline file's path as given.
+    public var file: String
+    /// The 1-based line of the offending key or value, when known.
+    public var line: Int?
+    /// The dotted key path (`signals.score_scale.min`), or nil for the whole file.
+    public var keyPath: String?
+    /// What is wrong.
+    public var problem: String
+    /// What to do about it.
+    public var remedy: String
+
+    public init(kind: Kind, file: String, line: Int?, keyPath: String?, problem: String, remedy: String) {
+        self.kind = kind
+        self.file = file
+        self.line = line
+        self.keyPath = keyPath
+        self.problem = problem
+        self.remedy = remedy
+    }
+
+    /// `FILE:LINE: KEY.PATH: problem; remedy`.
+    public var description: String {
+        var location = file
+        if let line { location += ":\(line)" }
+        let key = keyPath.map { " \($0):" } ?? ""
+        return "\(location):\(key) \(problem); \(remedy)"
+    }
+}
+
+/// Values that replace the file's: environment variables first, then command-line flags.
+public struct PipelineOverrides: Sendable, Equatable {
+    /// `kafka.bootstrap.servers`.
+    public var brokers: String?
+    /// `group`.
+    public var group: String?
+
+    public init(brokers: String? = nil, group: String? = nil) {
+        self.brokers = brokers
+        self.group = group
+    }
+
+    /// `TRACKSTREAM_BROKERS` and `TRACKSTREAM_GROUP` from an environment (empty values are ignored).
+    public static func environment(_ environment: [String: String]) -> PipelineOverrides {
+        PipelineOverrides(
+            brokers: environment["TRACKSTREAM_BROKERS"].flatMap { $0.isEmpty ? nil : $0 },
+            group: environment["TRACKSTREAM_GROUP"].flatMap { $0.isEmpty ? nil : $0 }
+        )
+    }
+}
+
+/// Reads pipeline files (service.md "Pipeline files") strictly: unknown keys and bad values are errors.
+public enum PipelineLoader {
+    /// The pipeline used when a command names none.
+    public static let defaultPath = "Pipelines/track.yml"
+
+    /// Reads `path`, then applies this process's environment overrides, then the flags'.
+    public static func load(
+        path: String,
+        flags: PipelineOverrides = PipelineOverrides()
+    ) throws(PipelineConfigurationError) -> PipelineConfiguration {
+        try load(path: path, environment: ProcessInfo.processInfo.environment, flags: flags)
+    }
+
+    /// Reads `path`, then applies the overrides of `environment`, then the flags'.
+    public static func load(
+        path: String,
+        environment: [String: String],
+        flags: PipelineOverrides
+    ) throws(PipelineConfigurationError) -> PipelineConfiguration {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw PipelineConfigurationError(
+                kind: .unreadableFile,
+                file: path,
+                line: nil,
+                keyPath: nil,
+                problem: "cannot read the pipeline file (\(error.localizedDescription))",
+                remedy: "check the path, or pass another pipeline file"
+            )
+        }
+        var configuration = try parse(yaml: text, file: path)
+        configuration.apply(.environment(environment))
+        configuration.apply(flags)
+        return configuration
+    }
+
+    /// Parses pipeline YAML; `file` names it in errors. No overrides are applied.
+    public static func parse(yaml: String, file: String) throws(PipelineConfigurationError) -> PipelineConfiguration {
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: yaml)
+        } catch {
+            throw PipelineConfigurationError(
+                kind: .invalidYAML,
+                file: file,
+                line: Self.line(of: error),
+                keyPath: nil,
+                problem: "the file is not valid YAML (\(Self.summary(of: error)))",
+                remedy: "fix the YAML syntax at that line"
+            )
+        }
+        guard let root else { return .defaults }
+        return try PipelineReader(file: file).read(root)
+    }
+
+    private static func line(of error: any Error) -> Int? {
+        guard let yamlError = error as? YamlError else { return nil }
+        switch yamlError {
+        case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _):
+            return mark.line
+        default:
+            return nil
+        }
+    }
+
+    private static func summary(of error: any Error) -> String {
+        guard let yamlError = error as? YamlError else { return "\(error)" }
+        switch yamlError {
+        case .scanner(let context, let problem, _, _), .parser(let context, let problem, _, _),
+            .composer(let context, let problem, _, _):
+            return [context?.text, problem].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: ": ")
+        case .duplicatedKeysInMapping(let duplicates, _):
+            return "duplicate keys \(duplicates.joined(separator: ", "))"
+        default:
+            return "\(yamlError)".split(separator: "\n").first.map(String.init) ?? "\(yamlError)"
+        }
+    }
+}
+
+extension PipelineConfiguration {
+    /// Replaces brokers and group where the overrides give them.
+    public mutating func apply(_ overrides: PipelineOverrides) {
+        if let brokers = overrides.brokers { setKafkaProperty("bootstrap.servers", brokers) }
+        if let group = overrides.group { self.group = group }
+    }
+}
+
+/// Walks the YAML node tree, checking every key against the schema and every value against its rules.
+private struct PipelineReader {
+    let file: String
+
+    private func error(
+        _ kind: PipelineConfigurationError.Kind,
+        _ node: Node?,
+        _ path: String?,
+        _ problem: String,
+        _ remedy: String
+    ) -> PipelineConfigurationError {
+        PipelineConfigurationError(
+            kind: kind,
+            file: file,
+            line: node?.mark?.line,
+            keyPath: path,
+            problem: problem,
+            remedy: remedy
+        )
+    }
+
+    func read(_ root: Node) throws(PipelineConfigurationError) -> PipelineConfiguration {
+        var configuration = PipelineConfiguration.defaults
+        let topLevel = ["name", "kafka", "group", "input", "outputs", "delivery", "limits", "signals", "sites", "metrics"]
+        for (key, value) in try members(root, path: nil, allowed: topLevel) {
+            switch key.name {
+            case "name": configuration.name = try nonEmptyString(value, path: "name")
+            case "kafka": configuration.kafka = try kafka(value)
+            case "group": configuration.group = try nonEmptyString(value, path: "group")
+            case "input": configuration.input = try nonEmptyString(value, path: "input")
+            case "outputs": configuration.outputs = try outputs(value, defaults: configuration.outputs)
+            case "delivery": configuration.delivery = try delivery(value)
+            case "limits": configuration.limits = try limits(value, defaults: configuration.limits)
+            case "signals": configuration.signals = try signals(value, defaults: configuration.signals)
+            case "sites": configuration.sites = try sites(value)
+            case "metrics": configuration.metrics = try metrics(value, defaults: configuration.metrics)
+            default: break
+            }
+        }
+        return configuration
+    }
+
+    // MARK: Sections
+
+    private func kafka(_ node: Node) throws(PipelineConfigurationError) -> [PipelineConfiguration.KafkaProperty] {
+        var properties = PipelineConfiguration.defaults.kafka
+        var given: [PipelineConfiguration.KafkaProperty] = []
+        for (key, value) in try members(node, path: "kafka", allowed: nil) {
+            let path = "kafka.\(key.name)"
+            guard case .scalar(let scalar) = value, value.null == nil else {
+                throw error(
+                    .wrongType,
+                    value,
+                    path,
+                    "a librdkafka property must be a single string, number or boolean",
+                    "write it as `\(key.name): VALUE`"
+                )
+            }
+            let text = value.bool.map { $0 ? "true" : "false" } ?? scalar.string
+            given.append(PipelineConfiguration.KafkaProperty(key: key.name, value: text))
+        }
+        if given.contains(where: { $0.key == "bootstrap.servers" }) { properties = [] }
+        return properties + given
+    }
+
+    private func outputs(
+        _ node: Node,
+        defaults: PipelineConfiguration.Outputs
+    ) throws(PipelineConfigurationError) -> PipelineConfiguration.Outputs {
+        var outputs = defaults
+        for (key, value) in try members(node, path: "outputs", allowed: ["enriched", "signals", "rejected"]) {
+            let topic = try nonEmptyString(value, path: "outputs.\(key.name)")
+            switch key.name {
+            case "enriched": outputs.enriched = topic
+            case "signals": outputs.signals = topic
+            default: outputs.rejected = topic
+            }
+        }
+        return outputs
+    }
+
+    private func delivery(_ node: Node) throws(PipelineConfigurationError) -> PipelineConfiguration.Delivery {
+        let text = try nonEmptyString(node, path: "delivery")
+        guard let delivery = PipelineConfiguration.Delivery(rawValue: text) else {
+            throw error(
+                .invalidValue,
+                node,
+                "delivery",
+                "\"\(text)\" is not a delivery mode",
+                "use at_least_once or exactly_once"
+            )
+        }
+        return delivery
+    }
+
+    private func limits(
+        _ node: Node,
+        defaults: PipelineConfiguration.Limits
+    ) throws(PipelineConfigurationError) -> PipelineConfiguration.Limits {
+        var limits = defaults
+        for (key, value) in try members(node, path: "limits", allowed: ["max_event_bytes", "max_fanout"]) {
+            let number = try positiveInteger(value, path: "limits.\(key.name)")
+            if key.name == "max_event_bytes" { limits.maxEventBytes = number } else { limits.maxFanout = number }
+        }
+        return limits
+    }
+
+    private func signals(
+        _ node: Node,
+        defaults: PipelineConfiguration.Signals
+    ) throws(PipelineConfigurationError) -> PipelineConfiguration.Signals {
+        var signals = defaults
+        for (key, value) in try members(node, path: "signals", allowed: ["score_scale", "implicit_weights"]) {
+            if key.name == "score_scale" {
+                signals.scoreScale = try scoreScale(value, path: "signals.score_scale")
+            } else {
+                signals.implicitWeights = try implicitWeights(value)
+            }
+        }
+        return signals
+    }
+
+    private func implicitWeights(_ node: Node) throws(PipelineConfigurationError) -> [PipelineConfiguration.ImplicitWeight] {
+        var weights: [PipelineConfiguration.ImplicitWeight] = []
+        for (key, value) in try members(node, path: "signals.implicit_weights", allowed: nil) {
+            let path = "signals.implicit_weights.\(key.name)"
+            guard let weight = value.float, weight.isFinite, value.bool == nil else {
+                throw error(.invalidValue, value, path, "the weight must be a finite number", "write a number such as 0.5")
+            }
+            guard (-1.0...1.0).contains(weight) else {
+                throw error(
+                    .invalidValue,
+                    value,
+                    path,
+                    "the weight \(weight) is outside -1...1, the range of signal values",
+                    "use a weight between -1 and 1"
+                )
+            }
+            weights.append(PipelineConfiguration.ImplicitWeight(eventType: key.name, weight: weight))
+        }
+        return weights
+    }
+
+    private func sites(_ node: Node) throws(PipelineConfigurationError) -> [PipelineConfiguration.SiteOverride] {
+        var sites: [PipelineConfiguration.SiteOverride] = []
+        for (key, value) in try members(node, path: "sites", allowed: nil) {
+            var site = PipelineConfiguration.SiteOverride(siteID: key.name, scoreScale: nil)
+            for (siteKey, siteValue) in try members(value, path: "sites.\(key.name)", allowed: ["score_scale"])
+            where siteKey.name == "score_scale" {
+                site.scoreScale = try scoreScale(siteValue, path: "sites.\(key.name).score_scale")
+            }
+            sites.append(site)
+        }
+        return sites
+    }
+
+    private func metrics(
+        _ node: Node,
+        defaults: PipelineConfiguration.Metrics
+    ) throws(PipelineConfigurationError) -> PipelineConfiguration.Metrics {
+        var metrics = defaults
+        for (_, value) in try members(node, path: "metrics", allowed: ["listen"]) {
+            let text = try nonEmptyString(value, path: "metrics.listen")
+            guard let address = ListenAddress(parsing: text) else {
+                throw error(
+                    .invalidValue,
+                    value,
+                    "metrics.listen",
+                    "\"\(text)\" is not a host:port address",
+                    "write it as HOST:PORT with a port in 1-65535, e.g. 127.0.0.1:9464 or [::1]:9464"
+                )
+            }
+            metrics.listen = address
+        }
+        return metrics
+    }
+
+    private func scoreScale(_ node: Node, path: String) throws(PipelineConfigurationError) -> ScoreScale {
+        var minimum: Int64? = nil
+        var maximum: Int64? = nil
+        for (key, value) in try members(node, path: path, allowed: ["min", "max"]) {
+            guard let integer = value.int, value.bool == nil, value.scalar?.string.contains(".") != true else {
+                throw error(
+                    .invalidValue,
+                    value,
+                    "\(path).\(key.name)",
+                    "the scale bound must be an integer",
+                    "write a whole number"
+                )
+            }
+            if key.name == "min" { minimum = Int64(integer) } else { maximum = Int64(integer) }
+        }
+        guard let minimum, let maximum else {
+            throw error(
+                .invalidValue,
+                node,
+                path,
+                "a score scale needs both min and max",
+                "write it as {min: 1, max: 5}"
+            )
+        }
+        guard let scale = ScoreScale(min: minimum, max: maximum) else {
+            throw error(
+                .invalidValue,
+                node,
+                path,
+                "min (\(minimum)) must be less than max (\(maximum))",
+                "swap or correct the bounds"
+            )
+        }
+        return scale
+    }
+
+    // MARK: Primitives
+
+    /// A mapping's members with string keys; `allowed` nil accepts any key.
+    private func members(
+        _ node: Node,
+        path: String?,
+        allowed: [String]?
+    ) throws(PipelineConfigurationError) -> [(key: (name: String, node: Node), value: Node)] {
+        guard case .mapping(let mapping) = node else {
+            throw error(
+                .wrongType,
+                node,
+                path,
+                "expected a mapping of keys to values",
+                path == nil ? "write the pipeline as `key: value` lines" : "write `\(path ?? ""):` followed by indented keys"
+            )
+        }
+        var result: [(key: (name: String, node: Node), value: Node)] = []
+        for (keyNode, value) in mapping {
+            guard case .scalar(let scalar) = keyNode else {
+                throw error(.wrongType, keyNode, path, "a key must be a plain string", "write the key as text")
+            }
+            let name = scalar.string
+            let keyPath = path.map { "\($0).\(name)" } ?? name
+            if let allowed, !allowed.contains(name) {
+                throw error(
+                    .unknownKey,
+                    keyNode,
+                    keyPath,
+                    "unknown key \"\(name)\"",
+                    "allowed keys here are \(allowed.joined(separator: ", ")); check the spelling"
+                )
+            }
+            result.append(((name, keyNode), value))
+        }
+        return result
+    }
+
+    private func nonEmptyString(_ node: Node, path: String) throws(PipelineConfigurationError) -> String {
+        guard case .scalar(let scalar) = node, node.null == nil, !scalar.string.isEmpty else {
+            throw error(.wrongType, node, path, "expected a non-empty string", "write a value such as `\(path): NAME`")
+        }
+        return scalar.string
+    }
+
+    private func positiveInteger(_ node: Node, path: String) throws(PipelineConfigurationError) -> Int {
+        guard let integer = node.int, node.bool == nil, node.scalar?.string.contains(".") != true, integer > 0 else {
+            throw error(.invalidValue, node, path, "expected a positive integer", "write a whole number greater than 0")
+        }
+        return integer
+    }
+}

@@ -1,0 +1,84 @@
+extension PipelineConfiguration {
+    /// The resolved configuration as a pipeline file: every key, defaults included, in schema order.
+    ///
+    /// Feeding the output back to ``PipelineLoader/parse(yaml:file:)`` gives the same configuration.
+    public func renderedYAML() -> String {
+        var lines: [String] = []
+        lines.append("name: \(yamlScalar(name))")
+        lines.append("kafka:")
+        for property in kafka {
+            lines.append("  \(yamlScalar(property.key)): \(yamlScalar(property.value))")
+        }
+        lines.append("group: \(yamlScalar(group))")
+        lines.append("input: \(yamlScalar(input))")
+        lines.append("outputs:")
+        lines.append("  enriched: \(yamlScalar(outputs.enriched))")
+        lines.append("  signals: \(yamlScalar(outputs.signals))")
+        lines.append("  rejected: \(yamlScalar(outputs.rejected))")
+        lines.append("delivery: \(delivery.rawValue)")
+        lines.append("limits:")
+        lines.append("  max_event_bytes: \(limits.maxEventBytes)")
+        lines.append("  max_fanout: \(limits.maxFanout)")
+        lines.append("signals:")
+        lines.append("  score_scale: {min: \(signals.scoreScale.min), max: \(signals.scoreScale.max)}")
+        if signals.implicitWeights.isEmpty {
+            lines.append("  implicit_weights: {}")
+        } else {
+            lines.append("  implicit_weights:")
+            for weight in signals.implicitWeights {
+                lines.append("    \(yamlScalar(weight.eventType)): \(weight.weight)")
+            }
+        }
+        if sites.isEmpty {
+            lines.append("sites: {}")
+        } else {
+            lines.append("sites:")
+            for site in sites {
+                if let scale = site.scoreScale {
+                    lines.append("  \(yamlScalar(site.siteID)): {score_scale: {min: \(scale.min), max: \(scale.max)}}")
+                } else {
+                    lines.append("  \(yamlScalar(site.siteID)): {}")
+                }
+            }
+        }
+        lines.append("metrics:")
+        lines.append("  listen: \(yamlScalar(metrics.listen.description))")
+        return lines.joined(separator: "\n") + "\n"
+    }
+}
+
+/// A YAML scalar that reads back as the same string: plain when unambiguous, else double-quoted.
+private func yamlScalar(_ text: String) -> String {
+    let plainBytes = text.utf8.allSatisfy { byte in
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+            UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "-"),
+            UInt8(ascii: "/"), UInt8(ascii: ":"), UInt8(ascii: ","):
+            true
+        default:
+            false
+        }
+    }
+    let reserved = ["true", "false", "yes", "no", "on", "off", "null", "~", "y", "n"]
+    let isAmbiguous =
+        text.isEmpty || reserved.contains(text.lowercased()) || text.hasPrefix("-") || text.hasSuffix(":")
+        || text.contains(": ")
+    if plainBytes && !isAmbiguous { return text }
+    var quoted = "\""
+    for scalar in text.unicodeScalars {
+        switch scalar {
+        case "\"": quoted += "\\\""
+        case "\\": quoted += "\\\\"
+        case "\n": quoted += "\\n"
+        case "\t": quoted += "\\t"
+        default:
+            if scalar.value < 0x20 {
+                let hex = String(scalar.value, radix: 16)
+                quoted += "\\x" + String(repeating: "0", count: 2 - hex.count) + hex
+            } else {
+                quoted.unicodeScalars.append(scalar)
+            }
+        }
+    }
+    return quoted + "\""
+}

@@ -1,0 +1,246 @@
+import ArgumentParser
+import Foundation
+import TrackDomain
+import TrackPipeline
+
+/// Runs the pipeline's stages over a JSONL file, with no broker.
+///
+/// Line `n` (0-based) of the input is the record at offset `n` of partition 0 of a topic named after
+/// the file (its base name, e.g. `events.jsonl`, unless `--topic` says otherwise), with no Kafka
+/// timestamp. Outputs are byte-identical to the Kafka path for the same coordinates.
+struct ProcessCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "process",
+        abstract: "Process a JSONL file of raw events through the stages, with no broker.",
+        discussion: """
+            Writes enriched.jsonl, signals.jsonl and rejected.jsonl (one value per line) into the \
+            output directory. Exit status: 0 done, 1 usage or configuration error, 2 I/O failure.
+            """
+    )
+
+    @Option(help: "The input file: one raw event value per line.")
+    var input: String
+
+    @Option(help: "Where to write enriched.jsonl, signals.jsonl and rejected.jsonl.")
+    var outputDir: String = "."
+
+    @Option(help: "The pipeline file for limits and signal settings (default: Pipelines/track.yml when present).")
+    var pipeline: String?
+
+    @Option(help: "The source topic named in lineage and ids (default: the input file's base name).")
+    var topic: String?
+
+    @Option(help: "The uap-core regexes file for bot detection.")
+    var botRegexes: String = BotDetectorLoader.defaultPath
+
+    @Flag(help: "Print no progress on stderr.")
+    var quiet = false
+
+    func run() async throws {
+        let processing = try loadProcessingConfiguration()
+        let bots = BotDetectorLoader.load(path: botRegexes)
+        if let warning = bots.warning { Self.printError("warning: \(warning)") }
+        let processor = EventProcessor(configuration: processing, botDetector: bots.detector)
+        let sourceTopic = topic ?? URL(fileURLWithPath: input).lastPathComponent
+        let clock = ContinuousClock()
+        let started = clock.now
+        let summary: OfflineRunSummary
+        do {
+            summary = try OfflineRun(
+                processor: processor,
+                topic: sourceTopic,
+                reportProgress: !quiet
+            ).run(input: input, outputDirectory: outputDir)
+        } catch {
+            Self.printError("trackstream process: \(error)")
+            throw ExitCode(2)
+        }
+        let elapsed = started.duration(to: clock.now)
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        print(summary.report(seconds: seconds, outputDirectory: outputDir))
+    }
+
+    private func loadProcessingConfiguration() throws -> ProcessingConfiguration {
+        let path = pipeline ?? (FileManager.default.fileExists(atPath: PipelineLoader.defaultPath) ? PipelineLoader.defaultPath : nil)
+        guard let path else { return .default }
+        do {
+            return try PipelineLoader.load(path: path).processingConfiguration()
+        } catch {
+            Self.printError("trackstream process: \(error)")
+            throw ExitCode(1)
+        }
+    }
+
+    fileprivate static func printError(_ message: String) {
+        FileHandle.standardError.write(Data((message + "\n").utf8))
+    }
+}
+
+/// Counts of one offline run, for the closing summary.
+private struct OfflineRunSummary {
+    var lines = 0
+    var enriched = 0
+    var signals = 0
+    var rejected = 0
+    var reasons: [RejectionReason: Int] = [:]
+
+    func report(seconds: Double, outputDirectory: String) -> String {
+        let rate = seconds > 0 ? Int(Double(lines) / seconds) : 0
+        let reasonList = RejectionReason.allCases.compactMap { reason in
+            reasons[reason].map { "\(reason.rawValue)=\($0)" }
+        }
+        return "processed \(lines) lines: \(enriched) enriched, \(signals) signals, \(rejected) rejected"
+            + (reasonList.isEmpty ? "" : " (\(reasonList.joined(separator: ", ")))")
+            + " in \(String(format: "%.2f", seconds)) s (\(rate) events/s); outputs in \(outputDirectory)"
+    }
+}
+
+/// Why an offline run stopped.
+private struct OfflineRunError: Error, CustomStringConvertible {
+    var description: String
+}
+
+/// Streams a JSONL file through the processor into three JSONL files.
+private struct OfflineRun {
+    let processor: EventProcessor
+    let topic: String
+    let reportProgress: Bool
+    private let progressInterval = 100_000
+
+    init(processor: EventProcessor, topic: String, reportProgress: Bool) {
+        self.processor = processor
+        self.topic = topic
+        self.reportProgress = reportProgress
+    }
+
+    func run(input: String, outputDirectory: String) throws -> OfflineRunSummary {
+        guard let reader = FileHandle(forReadingAtPath: input) else {
+            throw OfflineRunError(description: "cannot open \(input) for reading; check the path and permissions")
+        }
+        defer { try? reader.close() }
+        do {
+            try FileManager.default.createDirectory(atPath: outputDirectory, withIntermediateDirectories: true)
+        } catch {
+            throw OfflineRunError(description: "cannot create \(outputDirectory): \(error.localizedDescription)")
+        }
+        var enriched = try OutputFile(path: "\(outputDirectory)/enriched.jsonl")
+        var signals = try OutputFile(path: "\(outputDirectory)/signals.jsonl")
+        var rejected = try OutputFile(path: "\(outputDirectory)/rejected.jsonl")
+        var summary = OfflineRunSummary()
+        var lines = LineSplitter()
+        while true {
+            let chunk: Data?
+            do {
+                chunk = try reader.read(upToCount: 4 << 20)
+            } catch {
+                throw OfflineRunError(description: "cannot read \(input): \(error.localizedDescription)")
+            }
+            guard let chunk, !chunk.isEmpty else { break }
+            try lines.feed(chunk) { line throws in
+                try process(line, summary: &summary, enriched: &enriched, signals: &signals, rejected: &rejected)
+            }
+        }
+        try lines.finish { line throws in
+            try process(line, summary: &summary, enriched: &enriched, signals: &signals, rejected: &rejected)
+        }
+        try enriched.close()
+        try signals.close()
+        try rejected.close()
+        if reportProgress && summary.lines >= progressInterval {
+            ProcessCommand.printError("\(summary.lines) lines processed")
+        }
+        return summary
+    }
+
+    private func process(
+        _ line: UnsafeRawBufferPointer,
+        summary: inout OfflineRunSummary,
+        enriched: inout OutputFile,
+        signals: inout OutputFile,
+        rejected: inout OutputFile
+    ) throws {
+        let source = SourceCoordinates(topic: topic, partition: 0, offset: Int64(summary.lines))
+        let outcome = processor.process(value: line, source: source)
+        for record in outcome.enriched { try enriched.writeLine(record.value) }
+        for record in outcome.signals { try signals.writeLine(record.value) }
+        if let rejection = outcome.rejection { try rejected.writeLine(rejection.value) }
+        summary.lines += 1
+        summary.enriched += outcome.enriched.count
+        summary.signals += outcome.signals.count
+        if let reason = outcome.rejectionReason {
+            summary.rejected += 1
+            summary.reasons[reason, default: 0] += 1
+        }
+        if reportProgress && summary.lines % progressInterval == 0 {
+            ProcessCommand.printError("\(summary.lines) lines processed")
+        }
+    }
+}
+
+/// Splits a byte stream on `\n`; a last line without a newline still counts, an empty tail does not.
+private struct LineSplitter {
+    private var carry: [UInt8] = []
+
+    mutating func feed(_ chunk: Data, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        try chunk.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) throws in
+            var start = 0
+            while let newline = bytes[start...].firstIndex(of: UInt8(ascii: "\n")) {
+                if carry.isEmpty {
+                    try body(UnsafeRawBufferPointer(rebasing: bytes[start..<newline]))
+                } else {
+                    carry.append(contentsOf: bytes[start..<newline])
+                    try carry.withUnsafeBytes { try body($0) }
+                    carry.removeAll(keepingCapacity: true)
+                }
+                start = newline + 1
+            }
+            carry.append(contentsOf: bytes[start...])
+        }
+    }
+
+    mutating func finish(_ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        guard !carry.isEmpty else { return }
+        try carry.withUnsafeBytes { try body($0) }
+        carry.removeAll()
+    }
+}
+
+/// A JSONL output file written in large blocks.
+private struct OutputFile {
+    private let path: String
+    private let handle: FileHandle
+    private var buffer: [UInt8] = []
+    private let flushThreshold = 1 << 20
+
+    init(path: String) throws {
+        guard FileManager.default.createFile(atPath: path, contents: nil),
+            let handle = FileHandle(forWritingAtPath: path)
+        else {
+            throw OfflineRunError(description: "cannot create \(path); check the directory's permissions")
+        }
+        self.path = path
+        self.handle = handle
+        buffer.reserveCapacity(flushThreshold + 65_536)
+    }
+
+    mutating func writeLine(_ value: [UInt8]) throws {
+        buffer.append(contentsOf: value)
+        buffer.append(UInt8(ascii: "\n"))
+        if buffer.count >= flushThreshold { try flush() }
+    }
+
+    mutating func flush() throws {
+        guard !buffer.isEmpty else { return }
+        do {
+            try handle.write(contentsOf: buffer)
+        } catch {
+            throw OfflineRunError(description: "cannot write \(path): \(error.localizedDescription)")
+        }
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    mutating func close() throws {
+        try flush()
+        try? handle.close()
+    }
+}
