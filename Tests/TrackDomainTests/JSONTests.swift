@@ -1,0 +1,217 @@
+import Testing
+import TrackDomain
+
+@Suite("JSON parser and writer")
+struct JSONTests {
+    private func parse(_ text: String) throws(JSONParseError) -> JSONValue {
+        try JSONParser.parse(Array(text.utf8))
+    }
+
+    private func written(_ value: JSONValue) -> String {
+        var writer = JSONWriter()
+        writer.value(value)
+        return String(decoding: writer.bytes, as: UTF8.self)
+    }
+
+    @Test(arguments: [
+        (#"{"a":[1,-2.5e+3,0,true,false,null,"x"],"b":{}}"#, #"{"a":[1,-2.5e+3,0,true,false,null,"x"],"b":{}}"#),
+        (" \t\r\n{ \"a\" : 1 } \n", #"{"a":1}"#),
+        (#""\u00e9\ud83d\ude00\/\b\f\n\r\t\"\\""#, "\"é😀/\\b\\f\\n\\r\\t\\\"\\\\\""),
+        (#""\u0001\u001f""#, #""\u0001\u001f""#),
+        ("\"caf\u{e9} \u{1F600}\"", "\"caf\u{e9} \u{1F600}\""),
+        ("-0", "-0"),
+        ("1E400", "1E400"),
+        ("[]", "[]"),
+    ])
+    func roundTrip(_ input: String, _ expected: String) throws {
+        #expect(written(try parse(input)) == expected)
+    }
+
+    @Test(arguments: [
+        "", " ", "{", "}", "[1,]", "{\"a\"}", "{\"a\":}", "{,}", "01", "1.", ".5", "1e", "+1", "-", "--1",
+        "tru", "nul", "True", "\"abc", "\"\\x\"", "\"\\u12\"", "\"\\uZZZZ\"", "[1 2]", "{\"a\":1 \"b\":2}",
+        "\"\\ud800\\u0041\"", "\"\\udfff\"", "{\"a\":1,\"a\":2}", "NaN", "Infinity", "[1]x",
+    ])
+    func rejects(_ input: String) {
+        #expect(throws: JSONParseError.self) { try parse(input) }
+    }
+
+    @Test("nesting up to the limit is accepted, one level more is rejected")
+    func depthLimit() throws {
+        let limit = JSONParser.maximumDepth
+        let accepted = String(repeating: "[", count: limit) + String(repeating: "]", count: limit)
+        _ = try parse(accepted)
+        let rejected = String(repeating: "[", count: limit + 1) + String(repeating: "]", count: limit + 1)
+        #expect(throws: JSONParseError.self) { try parse(rejected) }
+        let deepObjects = String(repeating: "{\"a\":", count: 10_000) + "1" + String(repeating: "}", count: 10_000)
+        #expect(throws: JSONParseError.self) { try parse(deepObjects) }
+    }
+
+    @Test("duplicate keys in large objects are found too")
+    func duplicateKeysInLargeObject() {
+        let members = (0..<40).map { "\"k\($0)\":\($0)" }.joined(separator: ",")
+        #expect(throws: JSONParseError.self) { try parse("{\(members),\"k7\":0}") }
+    }
+
+    @Test(arguments: [
+        [0x22, 0xC3, 0x22] as [UInt8],  // truncated two-byte sequence
+        [0x22, 0xE0, 0x80, 0x80, 0x22],  // overlong three-byte form
+        [0x22, 0xF4, 0x90, 0x80, 0x80, 0x22],  // above U+10FFFF
+        [0x22, 0xED, 0xB0, 0x80, 0x22],  // encoded low surrogate
+        [0x22, 0x80, 0x22],  // lone continuation byte
+        [0x22, 0xFF, 0x22],
+    ])
+    func rejectsInvalidUTF8(_ bytes: [UInt8]) {
+        #expect(throws: JSONParseError.self) { try JSONParser.parse(bytes) }
+    }
+
+    @Test("numbers: integral reading and overflow")
+    func numbers() throws {
+        #expect(JSONNumber(text: "4.0", isIntegerLiteral: false).integralValue == .integer(4))
+        #expect(JSONNumber(text: "4e0", isIntegerLiteral: false).integralValue == .integer(4))
+        #expect(JSONNumber(text: "4.5", isIntegerLiteral: false).integralValue == .notIntegral)
+        #expect(JSONNumber(text: "1e30", isIntegerLiteral: false).integralValue == .outOfRange)
+        #expect(JSONNumber(text: "99999999999999999999", isIntegerLiteral: true).integralValue == .outOfRange)
+        #expect(JSONNumber(text: "1e400", isIntegerLiteral: false).doubleValue == nil)
+    }
+
+    @Test("computed doubles use the shortest round-trip form")
+    func doubles() {
+        var writer = JSONWriter()
+        writer.beginArray()
+        for value in [0.1, 1.0, -1.0, 0.3999999999999999, 1e16, 5e-324] { writer.double(value) }
+        writer.endArray()
+        #expect(String(decoding: writer.bytes, as: UTF8.self) == "[0.1,1.0,-1.0,0.3999999999999999,1e+16,5e-324]")
+    }
+}
+
+@Suite("Event time")
+struct EventTimeTests {
+    @Test(arguments: [
+        ("2026-03-01T10:00:00Z", Int64(1_772_359_200_000)),
+        ("2026-03-01t10:00:00z", 1_772_359_200_000),
+        ("2026-03-01T10:00:00.5Z", 1_772_359_200_500),
+        ("2026-03-01T10:00:00.999999Z", 1_772_359_200_999),
+        ("2026-03-01T11:00:00+01:00", 1_772_359_200_000),
+        ("2026-03-01T11:00:00+0100", 1_772_359_200_000),
+        ("2026-03-01T09:00:00-01", 1_772_359_200_000),
+        ("2026-03-01T10:00", 1_772_359_200_000),
+        ("2026-03-01", 1_772_323_200_000),
+        ("2024-02-29T00:00:00Z", 1_709_164_800_000),
+        ("1970-01-01T00:00:00Z", 0),
+        ("1969-12-31T23:59:59.999Z", -1),
+        ("0001-01-01T00:00:00Z", EventTime.minimumMilliseconds),
+        ("9999-12-31T23:59:59.999Z", EventTime.maximumMilliseconds),
+    ])
+    func parsesISO8601(_ text: String, _ milliseconds: Int64) throws {
+        #expect(try EventTime.parseISO8601(text) == milliseconds)
+    }
+
+    @Test(arguments: [
+        "2026-3-01", "2026-03-01T10", "2026-03-01T10:00:60Z", "2025-02-29", "2026-13-01", "2026-03-01T10:00:00+24:00",
+        "0000-01-01", "2026-03-01T10:00:00.Z", "2026-03-01T10:00:00 Z", "", "now",
+    ])
+    func rejectsMalformedISO8601(_ text: String) {
+        #expect(throws: EventTime.ParseFailure.self) { try EventTime.parseISO8601(text) }
+    }
+
+    @Test(arguments: [
+        ("1772359200", Int64(1_772_359_200_000)),
+        ("1772359200000", 1_772_359_200_000),
+        ("1772359200.0005", 1_772_359_200_000),
+        ("1772359200.0015", 1_772_359_200_002),
+        ("99999999999", 99_999_999_999_000),
+        ("100000000000", 100_000_000_000),
+        ("-5", -5_000),
+    ])
+    func parsesEpochNumbers(_ text: String, _ milliseconds: Int64) throws {
+        let number = JSONNumber(text: text, isIntegerLiteral: !text.contains("."))
+        #expect(try EventTime.milliseconds(from: .number(number)) == milliseconds)
+    }
+
+    @Test(arguments: [
+        (Int64(0), "1970-01-01T00:00:00.000Z"),
+        (-1, "1969-12-31T23:59:59.999Z"),
+        (1_772_359_200_123, "2026-03-01T10:00:00.123Z"),
+        (EventTime.minimumMilliseconds, "0001-01-01T00:00:00.000Z"),
+        (EventTime.maximumMilliseconds, "9999-12-31T23:59:59.999Z"),
+    ])
+    func formatsRFC3339(_ milliseconds: Int64, _ text: String) {
+        #expect(EventTime.rfc3339(milliseconds) == text)
+    }
+}
+
+@Suite("Canonical page URLs")
+struct CanonicalURLTests {
+    @Test(arguments: [
+        ("https://Example.COM/Path?b=1#frag", "https://example.com/Path?b=1"),
+        ("HTTP://example.com:80/", "http://example.com/"),
+        ("https://example.com:443", "https://example.com"),
+        ("https://example.com:8443/x", "https://example.com:8443/x"),
+        ("http://example.com:443/x", "http://example.com:443/x"),
+        ("https://example.com:/x", "https://example.com/x"),
+        ("https://x.com/?utm_source=a&utm_medium=b", "https://x.com/"),
+        ("https://x.com/?a=1&&utm_x=2&gclid=3&fbclid=4&b", "https://x.com/?a=1&b"),
+        ("https://x.com/?gclidx=1&UTM_source=2", "https://x.com/?gclidx=1&UTM_source=2"),
+        ("https://User:Pw@Host.com/p", "https://User:Pw@host.com/p"),
+        ("https://[2001:DB8::1]:443/p", "https://[2001:db8::1]/p"),
+        ("/relative/Path?utm_source=x&q=1#h", "/relative/Path?q=1"),
+        ("mailto:someone", "mailto:someone"),
+    ])
+    func canonicalizes(_ input: String, _ expected: String) {
+        #expect(CanonicalURL.canonicalize(input) == expected)
+    }
+}
+
+@Suite("Event ids")
+struct EventIDTests {
+    @Test("BLAKE2b-128 matches the reference (Python hashlib)")
+    func knownDigests() {
+        #expect(EventID(messageID: "abc").base == "a020942655b7dea5c5249c561fec4f39")
+        let source = SourceCoordinates(topic: "track.raw", partition: 3, offset: 42)
+        #expect(EventID(source: source).base == "007acb285f6d310529eeb2971f5cb4ac")
+        #expect(EventID(source: source).child(2) == "007acb285f6d310529eeb2971f5cb4ac:2")
+        #expect(EventID(source: source).signal(0) == "007acb285f6d310529eeb2971f5cb4ac:s0")
+    }
+
+    @Test("inputs longer than one block")
+    func multiBlock() {
+        let long = String(repeating: "x", count: 198)
+        #expect(EventID(messageID: long).base == EventID(messageID: long).base)
+        #expect(EventID(messageID: long).base != EventID(messageID: long + "y").base)
+    }
+}
+
+@Suite("Bot detection")
+struct BotDetectorTests {
+    @Test(arguments: [
+        ("Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)", true),
+        ("Mozilla/5.0 (compatible; bingbot/2.0)", true),
+        ("python-requests/2.31", true),
+        ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36", false),
+        ("", false),
+    ])
+    func builtInList(_ userAgent: String, _ isBot: Bool) {
+        let detector = BotDetector.builtIn()
+        #expect(detector.isBot(userAgent: userAgent) == isBot)
+        #expect(detector.isBot(userAgent: userAgent) == isBot, "cached answer")
+    }
+
+    @Test("patterns that do not compile are reported, not fatal")
+    func skipsBadPatterns() {
+        let detector = BotDetector(
+            patterns: [.init(regex: "(unclosed", caseInsensitive: false), .init(regex: "Spider", caseInsensitive: true)],
+            sourceDescription: "test"
+        )
+        #expect(detector.skippedPatterns.count == 1)
+        #expect(detector.isBot(userAgent: "my spider"))
+        #expect(!detector.isBot(userAgent: nil))
+    }
+
+    @Test("the cache stays bounded")
+    func boundedCache() {
+        let detector = BotDetector(patterns: [.init(regex: "bot", caseInsensitive: false)], sourceDescription: "t", cacheCapacity: 4)
+        for index in 0..<20 { _ = detector.isBot(userAgent: "agent \(index)") }
+        #expect(detector.isBot(userAgent: "a bot"))
+    }
+}
