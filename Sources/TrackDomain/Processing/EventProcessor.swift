@@ -72,7 +72,7 @@ public struct EventProcessor: Sendable {
             throw Rejection(.invalidJSON, field: nil, "the value is not valid UTF-8 JSON: \(error)")
         }
         guard case .object(let object) = parsed else {
-            throw Rejection(.notAnObject, field: nil, "the value is JSON \(parsed.kindDescription), not an object")
+            throw Rejection(.notAnObject, field: nil, "the value is \(parsed.kindDescription), not a JSON object")
         }
         return object
     }
