@@ -175,7 +175,9 @@ private struct PipelineReader {
 
     func read(_ root: Node) throws(PipelineConfigurationError) -> PipelineConfiguration {
         var configuration = PipelineConfiguration.defaults
-        let topLevel = ["name", "kafka", "group", "input", "outputs", "delivery", "limits", "signals", "sites", "metrics"]
+        let topLevel = [
+            "name", "kafka", "group", "input", "outputs", "delivery", "limits", "signals", "sites", "metrics",
+        ]
         for (key, value) in try members(root, path: nil, allowed: topLevel) {
             switch key.name {
             case "name": configuration.name = try nonEmptyString(value, path: "name")
@@ -274,12 +276,20 @@ private struct PipelineReader {
         return signals
     }
 
-    private func implicitWeights(_ node: Node) throws(PipelineConfigurationError) -> [PipelineConfiguration.ImplicitWeight] {
+    private func implicitWeights(
+        _ node: Node
+    ) throws(PipelineConfigurationError) -> [PipelineConfiguration.ImplicitWeight] {
         var weights: [PipelineConfiguration.ImplicitWeight] = []
         for (key, value) in try members(node, path: "signals.implicit_weights", allowed: nil) {
             let path = "signals.implicit_weights.\(key.name)"
             guard let weight = value.float, weight.isFinite, value.bool == nil else {
-                throw error(.invalidValue, value, path, "the weight must be a finite number", "write a number such as 0.5")
+                throw error(
+                    .invalidValue,
+                    value,
+                    path,
+                    "the weight must be a finite number",
+                    "write a number such as 0.5"
+                )
             }
             guard (-1.0...1.0).contains(weight) else {
                 throw error(
@@ -379,7 +389,8 @@ private struct PipelineReader {
                 node,
                 path,
                 "expected a mapping of keys to values",
-                path == nil ? "write the pipeline as `key: value` lines" : "write `\(path ?? ""):` followed by indented keys"
+                path == nil
+                    ? "write the pipeline as `key: value` lines" : "write `\(path ?? ""):` followed by indented keys"
             )
         }
         var result: [(key: (name: String, node: Node), value: Node)] = []

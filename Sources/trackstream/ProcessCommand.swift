@@ -61,7 +61,9 @@ struct ProcessCommand: AsyncParsableCommand {
     }
 
     private func loadProcessingConfiguration() throws -> ProcessingConfiguration {
-        let path = pipeline ?? (FileManager.default.fileExists(atPath: PipelineLoader.defaultPath) ? PipelineLoader.defaultPath : nil)
+        let path =
+            pipeline
+            ?? (FileManager.default.fileExists(atPath: PipelineLoader.defaultPath) ? PipelineLoader.defaultPath : nil)
         guard let path else { return .default }
         do {
             return try PipelineLoader.load(path: path).processingConfiguration()

@@ -74,7 +74,8 @@ private let acceptanceRules: [AcceptanceRule] = [
         "email trimmed, lowercased, :::at::: unescaped; identified",
         #"{"site_id":"s","event_type":"viewed","email":"  First.Last:::AT:::Example.ORG "}"#,
         [
-            ("identity.email", .string("first.last@example.org")), ("identity.bsin", .null), ("identified", .bool(true)),
+            ("identity.email", .string("first.last@example.org")), ("identity.bsin", .null),
+            ("identified", .bool(true)),
         ]
     ),
     AcceptanceRule(
@@ -157,7 +158,15 @@ private let acceptanceRules: [AcceptanceRule] = [
             type: "purchased"
         ),
         [
-            ("items", try! JSONParser.parse(Array(#"[{"resource_id":"a","price":1.1,"quantity":3},{"resource_id":"b","price":2,"quantity":1,"currency":"EUR"},{"resource_id":"c","price":0.1,"quantity":3}]"#.utf8))),
+            (
+                "items",
+                try! JSONParser.parse(
+                    Array(
+                        #"[{"resource_id":"a","price":1.1,"quantity":3},{"resource_id":"b","price":2,"quantity":1,"currency":"EUR"},{"resource_id":"c","price":0.1,"quantity":3}]"#
+                            .utf8
+                    )
+                )
+            ),
             ("total", number("5.6")),
         ]
     ),

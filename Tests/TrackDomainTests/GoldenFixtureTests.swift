@@ -24,7 +24,9 @@ struct GoldenFixtureTests {
         let input = try Data(contentsOf: Self.fixtures.appendingPathComponent("\(name).jsonl"))
         let outputs = Self.process(input, topic: "\(name).jsonl")
         let regenerate = ProcessInfo.processInfo.environment["TRACKSTREAM_REGENERATE_GOLDEN"] == "1"
-        for (kind, bytes) in [("enriched", outputs.enriched), ("signals", outputs.signals), ("rejected", outputs.rejected)] {
+        for (kind, bytes) in [
+            ("enriched", outputs.enriched), ("signals", outputs.signals), ("rejected", outputs.rejected),
+        ] {
             let url = Self.fixtures.appendingPathComponent("\(name).\(kind).jsonl")
             if regenerate {
                 try Data(bytes).write(to: url)

@@ -200,7 +200,9 @@ struct BotDetectorTests {
     @Test("patterns that do not compile are reported, not fatal")
     func skipsBadPatterns() {
         let detector = BotDetector(
-            patterns: [.init(regex: "(unclosed", caseInsensitive: false), .init(regex: "Spider", caseInsensitive: true)],
+            patterns: [
+                .init(regex: "(unclosed", caseInsensitive: false), .init(regex: "Spider", caseInsensitive: true),
+            ],
             sourceDescription: "test"
         )
         #expect(detector.skippedPatterns.count == 1)
@@ -210,7 +212,11 @@ struct BotDetectorTests {
 
     @Test("the cache stays bounded")
     func boundedCache() {
-        let detector = BotDetector(patterns: [.init(regex: "bot", caseInsensitive: false)], sourceDescription: "t", cacheCapacity: 4)
+        let detector = BotDetector(
+            patterns: [.init(regex: "bot", caseInsensitive: false)],
+            sourceDescription: "t",
+            cacheCapacity: 4
+        )
         for index in 0..<20 { _ = detector.isBot(userAgent: "agent \(index)") }
         #expect(detector.isBot(userAgent: "a bot"))
     }

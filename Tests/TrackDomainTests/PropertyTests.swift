@@ -113,7 +113,9 @@ struct PropertyTests {
         var random = SplitMix(seed: UInt64(seed))
         func pick<T>(_ options: [T]) -> T { options[Int(random.next() % UInt64(options.count))] }
         let type = pick(["viewed", "liked", "shared", "commented", "purchased", "updated_cart", "x:y", "Liked", ""])
-        let identity = pick([#""bsin":"b1""#, #""user_id":"u1""#, #""email":"A:::at:::B.c""#, #""bsin":"""#, #""bsin":null"#])
+        let identity = pick([
+            #""bsin":"b1""#, #""user_id":"u1""#, #""email":"A:::at:::B.c""#, #""bsin":"""#, #""bsin":null"#,
+        ])
         let targets = (0..<Int(random.next() % 5)).map { _ in "\"t\(random.next() % 3)\"" }.joined(separator: ",")
         let properties = pick([
             "{}",
@@ -125,8 +127,12 @@ struct PropertyTests {
             #"{"comment_text":"hi","score_min":\#(random.next() % 4),"score_max":\#(random.next() % 8)}"#,
             #"{"href":"reserved"}"#,
         ])
-        let time = pick([#""timestamp":1772359190,"sent_at":1772359191000"#, #""timestamp":"2026-03-01T10:00:00+01:00""#, #""timestamp":-1e30"#, "\"x\":0"])
-        return #"{"site_id":"s","event_type":"\#(type)",\#(identity),"properties":\#(properties),\#(time),"url":"https://X.example/p?utm_a=1"}"#
+        let time = pick([
+            #""timestamp":1772359190,"sent_at":1772359191000"#, #""timestamp":"2026-03-01T10:00:00+01:00""#,
+            #""timestamp":-1e30"#, "\"x\":0",
+        ])
+        return
+            #"{"site_id":"s","event_type":"\#(type)",\#(identity),"properties":\#(properties),\#(time),"url":"https://X.example/p?utm_a=1"}"#
     }
 
     @Test("strings survive a write and parse round trip")

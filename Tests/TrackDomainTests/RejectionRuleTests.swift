@@ -51,10 +51,30 @@ private let rules: [RejectionRule] = [
     RejectionRule("two values", #"{} {}"#, .invalidJSON, nil),
     RejectionRule("empty value", "", .invalidJSON, nil),
     RejectionRule("tombstone", bytes: nil, .invalidJSON, nil),
-    RejectionRule("invalid UTF-8", bytes: Array(#"{"site_id":""#.utf8) + [0xC3, 0x28] + Array(#""}"#.utf8), .invalidJSON, nil),
-    RejectionRule("overlong UTF-8", bytes: Array(#"{"a":""#.utf8) + [0xC0, 0xAF] + Array(#""}"#.utf8), .invalidJSON, nil),
-    RejectionRule("UTF-8 encoded surrogate", bytes: Array(#"{"a":""#.utf8) + [0xED, 0xA0, 0x80] + Array(#""}"#.utf8), .invalidJSON, nil),
-    RejectionRule("10,000 nested arrays", #"{"a":"# + String(repeating: "[", count: 10_000) + String(repeating: "]", count: 10_000) + "}", .invalidJSON, nil),
+    RejectionRule(
+        "invalid UTF-8",
+        bytes: Array(#"{"site_id":""#.utf8) + [0xC3, 0x28] + Array(#""}"#.utf8),
+        .invalidJSON,
+        nil
+    ),
+    RejectionRule(
+        "overlong UTF-8",
+        bytes: Array(#"{"a":""#.utf8) + [0xC0, 0xAF] + Array(#""}"#.utf8),
+        .invalidJSON,
+        nil
+    ),
+    RejectionRule(
+        "UTF-8 encoded surrogate",
+        bytes: Array(#"{"a":""#.utf8) + [0xED, 0xA0, 0x80] + Array(#""}"#.utf8),
+        .invalidJSON,
+        nil
+    ),
+    RejectionRule(
+        "10,000 nested arrays",
+        #"{"a":"# + String(repeating: "[", count: 10_000) + String(repeating: "]", count: 10_000) + "}",
+        .invalidJSON,
+        nil
+    ),
     RejectionRule("byte order mark", bytes: [0xEF, 0xBB, 0xBF] + Array("{}".utf8), .invalidJSON, nil),
     // not_an_object
     RejectionRule("array", #"[1,2]"#, .notAnObject, nil),
@@ -84,22 +104,62 @@ private let rules: [RejectionRule] = [
         .invalidField,
         "site_id"
     ),
-    RejectionRule("event_type pattern", #"{"site_id":"s","event_type":"Bad Type!","bsin":"b"}"#, .invalidField, "event_type"),
-    RejectionRule("event_type leading underscore", #"{"site_id":"s","event_type":"_x","bsin":"b"}"#, .invalidField, "event_type"),
-    RejectionRule("event_type not a string", #"{"site_id":"s","event_type":5,"bsin":"b"}"#, .invalidField, "event_type"),
+    RejectionRule(
+        "event_type pattern",
+        #"{"site_id":"s","event_type":"Bad Type!","bsin":"b"}"#,
+        .invalidField,
+        "event_type"
+    ),
+    RejectionRule(
+        "event_type leading underscore",
+        #"{"site_id":"s","event_type":"_x","bsin":"b"}"#,
+        .invalidField,
+        "event_type"
+    ),
+    RejectionRule(
+        "event_type not a string",
+        #"{"site_id":"s","event_type":5,"bsin":"b"}"#,
+        .invalidField,
+        "event_type"
+    ),
     RejectionRule("type alias pattern", #"{"site_id":"s","type":"a b","bsin":"b"}"#, .invalidField, "type"),
     RejectionRule("bsin not a string", #"{"site_id":"s","event_type":"viewed","bsin":5}"#, .invalidField, "bsin"),
-    RejectionRule("user_id not a string", #"{"site_id":"s","event_type":"viewed","user_id":[]}"#, .invalidField, "user_id"),
-    RejectionRule("email with two @", #"{"site_id":"s","event_type":"viewed","email":"a@b@c"}"#, .invalidField, "email"),
+    RejectionRule(
+        "user_id not a string",
+        #"{"site_id":"s","event_type":"viewed","user_id":[]}"#,
+        .invalidField,
+        "user_id"
+    ),
+    RejectionRule(
+        "email with two @",
+        #"{"site_id":"s","event_type":"viewed","email":"a@b@c"}"#,
+        .invalidField,
+        "email"
+    ),
     RejectionRule("email without @", #"{"site_id":"s","event_type":"viewed","email":"abc"}"#, .invalidField, "email"),
-    RejectionRule("email without a name", #"{"site_id":"s","event_type":"viewed","email":"@host"}"#, .invalidField, "email"),
+    RejectionRule(
+        "email without a name",
+        #"{"site_id":"s","event_type":"viewed","email":"@host"}"#,
+        .invalidField,
+        "email"
+    ),
     RejectionRule("email not a string", #"{"site_id":"s","event_type":"viewed","email":true}"#, .invalidField, "email"),
     RejectionRule("properties not an object", event(#""properties":[1]"#), .invalidField, "properties"),
     RejectionRule("attributes not an object", event(#""attributes":"x""#), .invalidField, "attributes"),
-    RejectionRule("url not a string", event().replacingOccurrences(#""url":"https://acme.example/a""#, #""url":5"#), .invalidField, "url"),
+    RejectionRule(
+        "url not a string",
+        event().replacingOccurrences(#""url":"https://acme.example/a""#, #""url":5"#),
+        .invalidField,
+        "url"
+    ),
     RejectionRule("user_agent not a string", event(#""user_agent":{}"#), .invalidField, "user_agent"),
     RejectionRule("ip not a string", event(#""ip":1"#), .invalidField, "ip"),
-    RejectionRule("message_id over 128", event(#""message_id":"\#(String(repeating: "m", count: 129))""#), .invalidField, "message_id"),
+    RejectionRule(
+        "message_id over 128",
+        event(#""message_id":"\#(String(repeating: "m", count: 129))""#),
+        .invalidField,
+        "message_id"
+    ),
     RejectionRule("message_id not a string", event(#""message_id":12"#), .invalidField, "message_id"),
     RejectionRule("is_test not a boolean", event(#""is_test":"yes""#), .invalidField, "is_test"),
     RejectionRule("timestamp text", event(#""timestamp":"yesterday""#), .invalidField, "timestamp"),
@@ -108,7 +168,12 @@ private let rules: [RejectionRule] = [
     RejectionRule("timestamp hour 24", event(#""timestamp":"2026-02-01T24:00:00Z""#), .invalidField, "timestamp"),
     RejectionRule("timestamp huge number", event(#""timestamp":1e400"#), .invalidField, "timestamp"),
     RejectionRule("timestamp past year 9999", event(#""timestamp":253402300800000"#), .invalidField, "timestamp"),
-    RejectionRule("sent_at malformed", event(#""sent_at":"2026-03-01T10:00""#.replacingOccurrences("10:00", "1:00")), .invalidField, "sent_at"),
+    RejectionRule(
+        "sent_at malformed",
+        event(#""sent_at":"2026-03-01T10:00""#.replacingOccurrences("10:00", "1:00")),
+        .invalidField,
+        "sent_at"
+    ),
     RejectionRule("received_at object", event(#""received_at":{}"#), .invalidField, "received_at"),
     RejectionRule(
         "skew correction outside years",
@@ -116,30 +181,115 @@ private let rules: [RejectionRule] = [
         .invalidField,
         "sent_at"
     ),
-    RejectionRule("resource_id not a string", event(#""properties":{"resource_id":5}"#), .invalidField, "properties.resource_id"),
-    RejectionRule("resource_id empty", event(#""properties":{"resource_id":""}"#), .invalidField, "properties.resource_id"),
+    RejectionRule(
+        "resource_id not a string",
+        event(#""properties":{"resource_id":5}"#),
+        .invalidField,
+        "properties.resource_id"
+    ),
+    RejectionRule(
+        "resource_id empty",
+        event(#""properties":{"resource_id":""}"#),
+        .invalidField,
+        "properties.resource_id"
+    ),
     RejectionRule("id alias array on a view", event(#""properties":{"id":["a"]}"#), .invalidField, "properties.id"),
-    RejectionRule("resource_type not a string", event(#""properties":{"resource_type":1}"#), .invalidField, "properties.resource_type"),
-    RejectionRule("model alias not a string", event(#""properties":{"model":true}"#), .invalidField, "properties.model"),
-    RejectionRule("comment_text not a string", event(#""properties":{"comment_text":1}"#, type: "commented"), .invalidField, "properties.comment_text"),
-    RejectionRule("score_min above score_max", event(#""properties":{"score":3,"score_min":5,"score_max":1}"#, type: "liked"), .invalidField, "properties.score_min"),
-    RejectionRule("score_max not an integer", event(#""properties":{"score":3,"score_max":"5"}"#, type: "liked"), .invalidField, "properties.score_min"),
+    RejectionRule(
+        "resource_type not a string",
+        event(#""properties":{"resource_type":1}"#),
+        .invalidField,
+        "properties.resource_type"
+    ),
+    RejectionRule(
+        "model alias not a string",
+        event(#""properties":{"model":true}"#),
+        .invalidField,
+        "properties.model"
+    ),
+    RejectionRule(
+        "comment_text not a string",
+        event(#""properties":{"comment_text":1}"#, type: "commented"),
+        .invalidField,
+        "properties.comment_text"
+    ),
+    RejectionRule(
+        "score_min above score_max",
+        event(#""properties":{"score":3,"score_min":5,"score_max":1}"#, type: "liked"),
+        .invalidField,
+        "properties.score_min"
+    ),
+    RejectionRule(
+        "score_max not an integer",
+        event(#""properties":{"score":3,"score_max":"5"}"#, type: "liked"),
+        .invalidField,
+        "properties.score_min"
+    ),
     // missing_identity
     RejectionRule("no identity", #"{"site_id":"s","event_type":"viewed"}"#, .missingIdentity, nil),
-    RejectionRule("empty identities", #"{"site_id":"s","event_type":"viewed","bsin":"","user_id":"","email":"  "}"#, .missingIdentity, nil),
-    RejectionRule("null identities", #"{"site_id":"s","event_type":"viewed","bsin":null,"user_id":null}"#, .missingIdentity, nil),
+    RejectionRule(
+        "empty identities",
+        #"{"site_id":"s","event_type":"viewed","bsin":"","user_id":"","email":"  "}"#,
+        .missingIdentity,
+        nil
+    ),
+    RejectionRule(
+        "null identities",
+        #"{"site_id":"s","event_type":"viewed","bsin":null,"user_id":null}"#,
+        .missingIdentity,
+        nil
+    ),
     // reserved_attribute (every name has its own test below)
-    RejectionRule("reserved bsin property", event(#""properties":{"bsin":"x"}"#), .reservedAttribute, "properties.bsin"),
+    RejectionRule(
+        "reserved bsin property",
+        event(#""properties":{"bsin":"x"}"#),
+        .reservedAttribute,
+        "properties.bsin"
+    ),
     // ambiguous_properties
-    RejectionRule("properties and attributes", event(#""properties":{},"attributes":{}"#), .ambiguousProperties, "attributes"),
+    RejectionRule(
+        "properties and attributes",
+        event(#""properties":{},"attributes":{}"#),
+        .ambiguousProperties,
+        "attributes"
+    ),
     // invalid_score
-    RejectionRule("fractional score", event(#""properties":{"score":4.5}"#, type: "liked"), .invalidScore, "properties.score"),
-    RejectionRule("string score", event(#""properties":{"score":"5"}"#, type: "liked"), .invalidScore, "properties.score"),
-    RejectionRule("score above scale", event(#""properties":{"score":6}"#, type: "liked"), .invalidScore, "properties.score"),
-    RejectionRule("score below scale", event(#""properties":{"score":0}"#, type: "liked"), .invalidScore, "properties.score"),
+    RejectionRule(
+        "fractional score",
+        event(#""properties":{"score":4.5}"#, type: "liked"),
+        .invalidScore,
+        "properties.score"
+    ),
+    RejectionRule(
+        "string score",
+        event(#""properties":{"score":"5"}"#, type: "liked"),
+        .invalidScore,
+        "properties.score"
+    ),
+    RejectionRule(
+        "score above scale",
+        event(#""properties":{"score":6}"#, type: "liked"),
+        .invalidScore,
+        "properties.score"
+    ),
+    RejectionRule(
+        "score below scale",
+        event(#""properties":{"score":0}"#, type: "liked"),
+        .invalidScore,
+        "properties.score"
+    ),
     RejectionRule("score -2", event(#""properties":{"score":-2}"#, type: "liked"), .invalidScore, "properties.score"),
-    RejectionRule("huge integer score", event(#""properties":{"score":100000000000000000000000000000}"#, type: "liked"), .invalidScore, "properties.score"),
-    RejectionRule("score outside per-event scale", event(#""attributes":{"score":9,"score_min":0,"score_max":8}"#, type: "liked"), .invalidScore, "attributes.score"),
+    RejectionRule(
+        "huge integer score",
+        event(#""properties":{"score":100000000000000000000000000000}"#, type: "liked"),
+        .invalidScore,
+        "properties.score"
+    ),
+    RejectionRule(
+        "score outside per-event scale",
+        event(#""attributes":{"score":9,"score_min":0,"score_max":8}"#, type: "liked"),
+        .invalidScore,
+        "attributes.score"
+    ),
     RejectionRule(
         "score outside per-site scale",
         #"{"site_id":"acme-news","event_type":"liked","bsin":"b","properties":{"score":11}}"#,
@@ -148,15 +298,43 @@ private let rules: [RejectionRule] = [
         configuration: ProcessingConfiguration(siteScoreScales: ["acme-news": ScoreScale(min: 0, max: 10)!])
     ),
     // invalid_target
-    RejectionRule("empty target array", event(#""properties":{"target_user_id":[]}"#, type: "shared"), .invalidTarget, "properties.target_user_id"),
-    RejectionRule("empty target string", event(#""properties":{"target_user_id":""}"#, type: "shared"), .invalidTarget, "properties.target_user_id"),
-    RejectionRule("numeric target", event(#""properties":{"target_user_id":[1]}"#, type: "shared"), .invalidTarget, "properties.target_user_id"),
-    RejectionRule("object target", event(#""properties":{"target_user_id":{}}"#, type: "shared"), .invalidTarget, "properties.target_user_id"),
-    RejectionRule("empty shared resource", event(#""properties":{"resource_id":[""],"target_user_id":"u"}"#, type: "shared"), .invalidTarget, "properties.resource_id"),
+    RejectionRule(
+        "empty target array",
+        event(#""properties":{"target_user_id":[]}"#, type: "shared"),
+        .invalidTarget,
+        "properties.target_user_id"
+    ),
+    RejectionRule(
+        "empty target string",
+        event(#""properties":{"target_user_id":""}"#, type: "shared"),
+        .invalidTarget,
+        "properties.target_user_id"
+    ),
+    RejectionRule(
+        "numeric target",
+        event(#""properties":{"target_user_id":[1]}"#, type: "shared"),
+        .invalidTarget,
+        "properties.target_user_id"
+    ),
+    RejectionRule(
+        "object target",
+        event(#""properties":{"target_user_id":{}}"#, type: "shared"),
+        .invalidTarget,
+        "properties.target_user_id"
+    ),
+    RejectionRule(
+        "empty shared resource",
+        event(#""properties":{"resource_id":[""],"target_user_id":"u"}"#, type: "shared"),
+        .invalidTarget,
+        "properties.resource_id"
+    ),
     // fanout_limit
     RejectionRule(
         "101 targets",
-        event(#""properties":{"target_user_id":[\#((0...100).map { "\"u\($0)\"" }.joined(separator: ","))]}"#, type: "shared"),
+        event(
+            #""properties":{"target_user_id":[\#((0...100).map { "\"u\($0)\"" }.joined(separator: ","))]}"#,
+            type: "shared"
+        ),
         .fanoutLimit,
         "properties.target_user_id"
     ),
@@ -168,16 +346,66 @@ private let rules: [RejectionRule] = [
         configuration: ProcessingConfiguration(maxFanout: 5)
     ),
     // invalid_items
-    RejectionRule("items not an array", event(#""properties":{"items":{}}"#, type: "purchased"), .invalidItems, "properties.items"),
-    RejectionRule("item not an object", event(#""properties":{"items":[1]}"#, type: "purchased"), .invalidItems, "properties.items[0]"),
-    RejectionRule("item without id", event(#""properties":{"items":[{"price":1}]}"#, type: "purchased"), .invalidItems, "properties.items[0].resource_id"),
-    RejectionRule("item without price", event(#""properties":{"items":[{"sku":"a"}]}"#, type: "updated_cart"), .invalidItems, "properties.items[0].price"),
-    RejectionRule("negative price", event(#""properties":{"items":[{"sku":"a","price":-1}]}"#, type: "purchased"), .invalidItems, "properties.items[0].price"),
-    RejectionRule("non-numeric price", event(#""properties":{"items":[{"sku":"a","price":"abc"}]}"#, type: "purchased"), .invalidItems, "properties.items[0].price"),
-    RejectionRule("hex price", event(#""properties":{"items":[{"sku":"a","price":"0x10"}]}"#, type: "purchased"), .invalidItems, "properties.items[0].price"),
-    RejectionRule("zero quantity", event(#""properties":{"items":[{"sku":"a","price":1,"quantity":0}]}"#, type: "purchased"), .invalidItems, "properties.items[0].quantity"),
-    RejectionRule("fractional item_qty", event(#""properties":{"items":[{"sku":"a","price":1,"item_qty":1.5}]}"#, type: "purchased"), .invalidItems, "properties.items[0].item_qty"),
-    RejectionRule("non-numeric total", event(#""properties":{"total":"lots"}"#, type: "purchased"), .invalidItems, "properties.total"),
+    RejectionRule(
+        "items not an array",
+        event(#""properties":{"items":{}}"#, type: "purchased"),
+        .invalidItems,
+        "properties.items"
+    ),
+    RejectionRule(
+        "item not an object",
+        event(#""properties":{"items":[1]}"#, type: "purchased"),
+        .invalidItems,
+        "properties.items[0]"
+    ),
+    RejectionRule(
+        "item without id",
+        event(#""properties":{"items":[{"price":1}]}"#, type: "purchased"),
+        .invalidItems,
+        "properties.items[0].resource_id"
+    ),
+    RejectionRule(
+        "item without price",
+        event(#""properties":{"items":[{"sku":"a"}]}"#, type: "updated_cart"),
+        .invalidItems,
+        "properties.items[0].price"
+    ),
+    RejectionRule(
+        "negative price",
+        event(#""properties":{"items":[{"sku":"a","price":-1}]}"#, type: "purchased"),
+        .invalidItems,
+        "properties.items[0].price"
+    ),
+    RejectionRule(
+        "non-numeric price",
+        event(#""properties":{"items":[{"sku":"a","price":"abc"}]}"#, type: "purchased"),
+        .invalidItems,
+        "properties.items[0].price"
+    ),
+    RejectionRule(
+        "hex price",
+        event(#""properties":{"items":[{"sku":"a","price":"0x10"}]}"#, type: "purchased"),
+        .invalidItems,
+        "properties.items[0].price"
+    ),
+    RejectionRule(
+        "zero quantity",
+        event(#""properties":{"items":[{"sku":"a","price":1,"quantity":0}]}"#, type: "purchased"),
+        .invalidItems,
+        "properties.items[0].quantity"
+    ),
+    RejectionRule(
+        "fractional item_qty",
+        event(#""properties":{"items":[{"sku":"a","price":1,"item_qty":1.5}]}"#, type: "purchased"),
+        .invalidItems,
+        "properties.items[0].item_qty"
+    ),
+    RejectionRule(
+        "non-numeric total",
+        event(#""properties":{"total":"lots"}"#, type: "purchased"),
+        .invalidItems,
+        "properties.total"
+    ),
 ]
 
 @Suite("Rejection rules (events.md §2)")

@@ -45,7 +45,9 @@ struct ShareExpansionTests {
     @Test("exactly max_fanout events is accepted")
     func fanoutAtLimit() {
         let targets = (0..<100).map { "\"u\($0)\"" }.joined(separator: ",")
-        let outcome = TestSupport.run(TestSupport.event(#""properties":{"target_user_id":[\#(targets)]}"#, type: "shared"))
+        let outcome = TestSupport.run(
+            TestSupport.event(#""properties":{"target_user_id":[\#(targets)]}"#, type: "shared")
+        )
         #expect(outcome.enriched.count == 100)
         #expect(outcome.signals.count == 1)
     }
@@ -65,12 +67,42 @@ struct SignalTests {
     static let acmeNews = ProcessingConfiguration(siteScoreScales: ["acme-news": ScoreScale(min: 0, max: 10)!])
 
     static let rows: [Row] = [
-        Row(rule: "like without score is +1", json: TestSupport.event(type: "liked"), values: ["1.0"], kind: "explicit"),
-        Row(rule: "dislike is -1", json: TestSupport.event(#""properties":{"score":-1}"#, type: "liked"), values: ["-1.0"], kind: "explicit"),
-        Row(rule: "1 of 1..5 is -1", json: TestSupport.event(#""properties":{"score":1}"#, type: "liked"), values: ["-1.0"], kind: "explicit"),
-        Row(rule: "3 of 1..5 is 0", json: TestSupport.event(#""properties":{"score":3}"#, type: "liked"), values: ["0.0"], kind: "explicit"),
-        Row(rule: "4 of 1..5 is 0.5", json: TestSupport.event(#""properties":{"score":4}"#, type: "liked"), values: ["0.5"], kind: "explicit"),
-        Row(rule: "5 of 1..5 is +1", json: TestSupport.event(#""properties":{"score":5}"#, type: "liked"), values: ["1.0"], kind: "explicit"),
+        Row(
+            rule: "like without score is +1",
+            json: TestSupport.event(type: "liked"),
+            values: ["1.0"],
+            kind: "explicit"
+        ),
+        Row(
+            rule: "dislike is -1",
+            json: TestSupport.event(#""properties":{"score":-1}"#, type: "liked"),
+            values: ["-1.0"],
+            kind: "explicit"
+        ),
+        Row(
+            rule: "1 of 1..5 is -1",
+            json: TestSupport.event(#""properties":{"score":1}"#, type: "liked"),
+            values: ["-1.0"],
+            kind: "explicit"
+        ),
+        Row(
+            rule: "3 of 1..5 is 0",
+            json: TestSupport.event(#""properties":{"score":3}"#, type: "liked"),
+            values: ["0.0"],
+            kind: "explicit"
+        ),
+        Row(
+            rule: "4 of 1..5 is 0.5",
+            json: TestSupport.event(#""properties":{"score":4}"#, type: "liked"),
+            values: ["0.5"],
+            kind: "explicit"
+        ),
+        Row(
+            rule: "5 of 1..5 is +1",
+            json: TestSupport.event(#""properties":{"score":5}"#, type: "liked"),
+            values: ["1.0"],
+            kind: "explicit"
+        ),
         Row(
             rule: "per-event scale",
             json: TestSupport.event(#""properties":{"score":2,"score_min":0,"score_max":8}"#, type: "liked"),
@@ -86,7 +118,12 @@ struct SignalTests {
         ),
         Row(rule: "viewed weight", json: TestSupport.event(), values: ["0.1"], kind: "implicit"),
         Row(rule: "commented weight", json: TestSupport.event(type: "commented"), values: ["0.3"], kind: "implicit"),
-        Row(rule: "updated_cart weight", json: TestSupport.event(type: "updated_cart"), values: ["0.2"], kind: "implicit"),
+        Row(
+            rule: "updated_cart weight",
+            json: TestSupport.event(type: "updated_cart"),
+            values: ["0.2"],
+            kind: "implicit"
+        ),
         Row(
             rule: "purchase: one signal per distinct item",
             json: TestSupport.event(
@@ -96,8 +133,18 @@ struct SignalTests {
             values: ["1.0", "1.0"],
             kind: "implicit"
         ),
-        Row(rule: "purchase with items [] gives none", json: TestSupport.event(#""properties":{"items":[]}"#, type: "purchased"), values: [], kind: nil),
-        Row(rule: "started_membership has no weight", json: TestSupport.event(type: "started_membership"), values: [], kind: nil),
+        Row(
+            rule: "purchase with items [] gives none",
+            json: TestSupport.event(#""properties":{"items":[]}"#, type: "purchased"),
+            values: [],
+            kind: nil
+        ),
+        Row(
+            rule: "started_membership has no weight",
+            json: TestSupport.event(type: "started_membership"),
+            values: [],
+            kind: nil
+        ),
         Row(rule: "custom type has no weight", json: TestSupport.event(type: "video:play"), values: [], kind: nil),
         Row(
             rule: "configured weight for a custom type",

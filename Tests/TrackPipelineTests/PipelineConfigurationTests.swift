@@ -31,11 +31,18 @@ struct PipelineConfigurationTests {
         #expect(configuration.kafka == [.init(key: "bootstrap.servers", value: "127.0.0.1:9092")])
         #expect(configuration.group == "trackstream-track")
         #expect(configuration.input == "track.raw")
-        #expect(configuration.outputs == .init(enriched: "track.enriched", signals: "track.signals", rejected: "track.rejected"))
+        #expect(
+            configuration.outputs
+                == .init(enriched: "track.enriched", signals: "track.signals", rejected: "track.rejected")
+        )
         #expect(configuration.delivery == .atLeastOnce)
         #expect(configuration.limits == .init(maxEventBytes: 65_536, maxFanout: 100))
         #expect(configuration.signals.scoreScale == ScoreScale(min: 1, max: 5))
-        #expect(configuration.signals.implicitWeights.map(\.eventType) == ["viewed", "commented", "shared", "purchased", "updated_cart"])
+        #expect(
+            configuration.signals.implicitWeights.map(\.eventType) == [
+                "viewed", "commented", "shared", "purchased", "updated_cart",
+            ]
+        )
         #expect(configuration.sites == [.init(siteID: "acme-news", scoreScale: ScoreScale(min: 0, max: 10))])
         #expect(configuration.metrics.listen == ListenAddress(host: "127.0.0.1", port: 9464))
         let processing = configuration.processingConfiguration()
@@ -63,7 +70,8 @@ struct PipelineConfigurationTests {
         #expect(
             configuration.kafka == [
                 .init(key: "session.timeout.ms", value: "6000"), .init(key: "enable.idempotence", value: "true"),
-                .init(key: "bootstrap.servers", value: "b1:9092,b2:9092"), .init(key: "client.id", value: "trackstream"),
+                .init(key: "bootstrap.servers", value: "b1:9092,b2:9092"),
+                .init(key: "client.id", value: "trackstream"),
             ]
         )
     }
@@ -85,25 +93,139 @@ struct PipelineConfigurationTests {
     }
 
     static let invalidFiles: [InvalidFile] = [
-        InvalidFile(rule: "unknown top-level key", yaml: "name: t\ninptu: x\n", kind: .unknownKey, line: 2, keyPath: "inptu"),
-        InvalidFile(rule: "unknown nested key", yaml: "limits:\n  max_event_bytes: 10\n  max_fanot: 3\n", kind: .unknownKey, line: 3, keyPath: "limits.max_fanot"),
-        InvalidFile(rule: "unknown output", yaml: "outputs: {enriched: a, dropped: b}\n", kind: .unknownKey, line: 1, keyPath: "outputs.dropped"),
-        InvalidFile(rule: "unknown site key", yaml: "sites:\n  acme:\n    scale: {min: 0, max: 1}\n", kind: .unknownKey, line: 3, keyPath: "sites.acme.scale"),
-        InvalidFile(rule: "unknown metrics key", yaml: "metrics: {port: 1}\n", kind: .unknownKey, line: 1, keyPath: "metrics.port"),
-        InvalidFile(rule: "scale min not below max", yaml: "signals:\n  score_scale: {min: 5, max: 1}\n", kind: .invalidValue, line: 2, keyPath: "signals.score_scale"),
-        InvalidFile(rule: "scale min equals max", yaml: "sites:\n  a: {score_scale: {min: 2, max: 2}}\n", kind: .invalidValue, line: 2, keyPath: "sites.a.score_scale"),
-        InvalidFile(rule: "scale bound not an integer", yaml: "signals: {score_scale: {min: 0.5, max: 5}}\n", kind: .invalidValue, line: 1, keyPath: "signals.score_scale.min"),
-        InvalidFile(rule: "scale missing max", yaml: "signals: {score_scale: {min: 0}}\n", kind: .invalidValue, line: 1, keyPath: "signals.score_scale"),
-        InvalidFile(rule: "weight not finite", yaml: "signals:\n  implicit_weights: {viewed: .inf}\n", kind: .invalidValue, line: 2, keyPath: "signals.implicit_weights.viewed"),
-        InvalidFile(rule: "weight not a number", yaml: "signals:\n  implicit_weights: {viewed: lots}\n", kind: .invalidValue, line: 2, keyPath: "signals.implicit_weights.viewed"),
-        InvalidFile(rule: "weight out of range", yaml: "signals:\n  implicit_weights: {viewed: 2}\n", kind: .invalidValue, line: 2, keyPath: "signals.implicit_weights.viewed"),
-        InvalidFile(rule: "limit zero", yaml: "limits: {max_fanout: 0}\n", kind: .invalidValue, line: 1, keyPath: "limits.max_fanout"),
-        InvalidFile(rule: "limit negative", yaml: "limits:\n  max_event_bytes: -1\n", kind: .invalidValue, line: 2, keyPath: "limits.max_event_bytes"),
-        InvalidFile(rule: "limit not a number", yaml: "limits: {max_event_bytes: big}\n", kind: .invalidValue, line: 1, keyPath: "limits.max_event_bytes"),
-        InvalidFile(rule: "listen without port", yaml: "metrics: {listen: localhost}\n", kind: .invalidValue, line: 1, keyPath: "metrics.listen"),
-        InvalidFile(rule: "listen port out of range", yaml: "metrics: {listen: \"127.0.0.1:70000\"}\n", kind: .invalidValue, line: 1, keyPath: "metrics.listen"),
-        InvalidFile(rule: "unknown delivery mode", yaml: "delivery: at_most_once\n", kind: .invalidValue, line: 1, keyPath: "delivery"),
-        InvalidFile(rule: "kafka value is a mapping", yaml: "kafka:\n  sasl: {a: b}\n", kind: .wrongType, line: 2, keyPath: "kafka.sasl"),
+        InvalidFile(
+            rule: "unknown top-level key",
+            yaml: "name: t\ninptu: x\n",
+            kind: .unknownKey,
+            line: 2,
+            keyPath: "inptu"
+        ),
+        InvalidFile(
+            rule: "unknown nested key",
+            yaml: "limits:\n  max_event_bytes: 10\n  max_fanot: 3\n",
+            kind: .unknownKey,
+            line: 3,
+            keyPath: "limits.max_fanot"
+        ),
+        InvalidFile(
+            rule: "unknown output",
+            yaml: "outputs: {enriched: a, dropped: b}\n",
+            kind: .unknownKey,
+            line: 1,
+            keyPath: "outputs.dropped"
+        ),
+        InvalidFile(
+            rule: "unknown site key",
+            yaml: "sites:\n  acme:\n    scale: {min: 0, max: 1}\n",
+            kind: .unknownKey,
+            line: 3,
+            keyPath: "sites.acme.scale"
+        ),
+        InvalidFile(
+            rule: "unknown metrics key",
+            yaml: "metrics: {port: 1}\n",
+            kind: .unknownKey,
+            line: 1,
+            keyPath: "metrics.port"
+        ),
+        InvalidFile(
+            rule: "scale min not below max",
+            yaml: "signals:\n  score_scale: {min: 5, max: 1}\n",
+            kind: .invalidValue,
+            line: 2,
+            keyPath: "signals.score_scale"
+        ),
+        InvalidFile(
+            rule: "scale min equals max",
+            yaml: "sites:\n  a: {score_scale: {min: 2, max: 2}}\n",
+            kind: .invalidValue,
+            line: 2,
+            keyPath: "sites.a.score_scale"
+        ),
+        InvalidFile(
+            rule: "scale bound not an integer",
+            yaml: "signals: {score_scale: {min: 0.5, max: 5}}\n",
+            kind: .invalidValue,
+            line: 1,
+            keyPath: "signals.score_scale.min"
+        ),
+        InvalidFile(
+            rule: "scale missing max",
+            yaml: "signals: {score_scale: {min: 0}}\n",
+            kind: .invalidValue,
+            line: 1,
+            keyPath: "signals.score_scale"
+        ),
+        InvalidFile(
+            rule: "weight not finite",
+            yaml: "signals:\n  implicit_weights: {viewed: .inf}\n",
+            kind: .invalidValue,
+            line: 2,
+            keyPath: "signals.implicit_weights.viewed"
+        ),
+        InvalidFile(
+            rule: "weight not a number",
+            yaml: "signals:\n  implicit_weights: {viewed: lots}\n",
+            kind: .invalidValue,
+            line: 2,
+            keyPath: "signals.implicit_weights.viewed"
+        ),
+        InvalidFile(
+            rule: "weight out of range",
+            yaml: "signals:\n  implicit_weights: {viewed: 2}\n",
+            kind: .invalidValue,
+            line: 2,
+            keyPath: "signals.implicit_weights.viewed"
+        ),
+        InvalidFile(
+            rule: "limit zero",
+            yaml: "limits: {max_fanout: 0}\n",
+            kind: .invalidValue,
+            line: 1,
+            keyPath: "limits.max_fanout"
+        ),
+        InvalidFile(
+            rule: "limit negative",
+            yaml: "limits:\n  max_event_bytes: -1\n",
+            kind: .invalidValue,
+            line: 2,
+            keyPath: "limits.max_event_bytes"
+        ),
+        InvalidFile(
+            rule: "limit not a number",
+            yaml: "limits: {max_event_bytes: big}\n",
+            kind: .invalidValue,
+            line: 1,
+            keyPath: "limits.max_event_bytes"
+        ),
+        InvalidFile(
+            rule: "listen without port",
+            yaml: "metrics: {listen: localhost}\n",
+            kind: .invalidValue,
+            line: 1,
+            keyPath: "metrics.listen"
+        ),
+        InvalidFile(
+            rule: "listen port out of range",
+            yaml: "metrics: {listen: \"127.0.0.1:70000\"}\n",
+            kind: .invalidValue,
+            line: 1,
+            keyPath: "metrics.listen"
+        ),
+        InvalidFile(
+            rule: "unknown delivery mode",
+            yaml: "delivery: at_most_once\n",
+            kind: .invalidValue,
+            line: 1,
+            keyPath: "delivery"
+        ),
+        InvalidFile(
+            rule: "kafka value is a mapping",
+            yaml: "kafka:\n  sasl: {a: b}\n",
+            kind: .wrongType,
+            line: 2,
+            keyPath: "kafka.sasl"
+        ),
         InvalidFile(rule: "empty group", yaml: "group: \"\"\n", kind: .wrongType, line: 1, keyPath: "group"),
         InvalidFile(rule: "section not a mapping", yaml: "limits: 5\n", kind: .wrongType, line: 1, keyPath: "limits"),
         InvalidFile(rule: "file not a mapping", yaml: "- a\n- b\n", kind: .wrongType, line: 1, keyPath: nil),
@@ -142,10 +264,18 @@ struct PipelineConfigurationTests {
         )
         #expect(fromFlags.kafkaProperty("bootstrap.servers") == "flag:9092")
         #expect(fromFlags.group == "flag-group")
-        let partial = try PipelineLoader.load(path: path, environment: environment, flags: PipelineOverrides(group: "g"))
+        let partial = try PipelineLoader.load(
+            path: path,
+            environment: environment,
+            flags: PipelineOverrides(group: "g")
+        )
         #expect(partial.kafkaProperty("bootstrap.servers") == "env:9092")
         #expect(partial.group == "g")
-        let empty = try PipelineLoader.load(path: path, environment: ["TRACKSTREAM_BROKERS": ""], flags: PipelineOverrides())
+        let empty = try PipelineLoader.load(
+            path: path,
+            environment: ["TRACKSTREAM_BROKERS": ""],
+            flags: PipelineOverrides()
+        )
         #expect(empty.kafkaProperty("bootstrap.servers") == "127.0.0.1:9092")
     }
 
@@ -198,7 +328,11 @@ struct BotDetectorLoaderTests {
                 device_replacement: 'Spider'
             """
         let patterns = try BotDetectorLoader.spiderPatterns(inUAPCoreYAML: yaml)
-        #expect(patterns == [.init(regex: "Googlebot", caseInsensitive: true), .init(regex: "X11; Datanyze", caseInsensitive: false)])
+        #expect(
+            patterns == [
+                .init(regex: "Googlebot", caseInsensitive: true), .init(regex: "X11; Datanyze", caseInsensitive: false),
+            ]
+        )
     }
 
     @Test("a missing file falls back to the built-in list with a warning")
@@ -208,11 +342,21 @@ struct BotDetectorLoaderTests {
         #expect(loaded.detector.isBot(userAgent: "Googlebot/2.1"))
     }
 
-    @Test("the installed uap-core list detects crawlers", .enabled(if: FileManager.default.fileExists(atPath: BotDetectorLoader.defaultPath)))
+    @Test(
+        "the installed uap-core list detects crawlers",
+        .enabled(if: FileManager.default.fileExists(atPath: BotDetectorLoader.defaultPath))
+    )
     func installedList() {
         let loaded = BotDetectorLoader.load()
         #expect(loaded.warning == nil)
-        #expect(loaded.detector.isBot(userAgent: "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"))
-        #expect(!loaded.detector.isBot(userAgent: "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36"))
+        #expect(
+            loaded.detector.isBot(userAgent: "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)")
+        )
+        #expect(
+            !loaded.detector.isBot(
+                userAgent:
+                    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36"
+            )
+        )
     }
 }

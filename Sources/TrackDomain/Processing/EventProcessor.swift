@@ -30,7 +30,11 @@ public struct EventProcessor: Sendable {
             let eventID = validated.messageID.map(EventID.init(messageID:)) ?? EventID(source: source)
             let isBot = botDetector.isBot(userAgent: validated.userAgent)
             let enriched = EnrichedEventEncoder().encode(normalized, eventID: eventID, isBot: isBot, source: source)
-            let signals = SignalEncoder().encode(signalDeriver.signals(for: normalized), of: normalized, eventID: eventID)
+            let signals = SignalEncoder().encode(
+                signalDeriver.signals(for: normalized),
+                of: normalized,
+                eventID: eventID
+            )
             return ProcessingOutcome(enriched: enriched, signals: signals)
         } catch {
             return rejected(error, value: value, object: object, source: source)

@@ -128,7 +128,11 @@ public struct EventNormalizer: Sendable {
         guard let sentAt = event.sentAt, let receivedAt else { return timestamp }
         let corrected = receivedAt - (sentAt - timestamp)
         guard validTime(corrected) != nil else {
-            throw Rejection(.invalidField, field: "sent_at", "the clock-skew corrected event time is outside the years 1 to 9999")
+            throw Rejection(
+                .invalidField,
+                field: "sent_at",
+                "the clock-skew corrected event time is outside the years 1 to 9999"
+            )
         }
         return corrected
     }
@@ -184,16 +188,28 @@ public struct EventNormalizer: Sendable {
         let siteScale = configuration.scoreScale(forSite: siteID)
         guard let scoreValue = properties.present("score") else { return .like(score: nil, scale: siteScale) }
         guard case .number(let number) = scoreValue else {
-            throw Rejection(.invalidScore, field: "\(path).score", "score must be an integer, not \(scoreValue.kindDescription)")
+            throw Rejection(
+                .invalidScore,
+                field: "\(path).score",
+                "score must be an integer, not \(scoreValue.kindDescription)"
+            )
         }
         let score: Int64
         switch number.integralValue {
         case .integer(let integer):
             score = integer
         case .outOfRange:
-            throw Rejection(.invalidScore, field: "\(path).score", "score \(number.text.prefix(32)) is outside the scale \(siteScale)")
+            throw Rejection(
+                .invalidScore,
+                field: "\(path).score",
+                "score \(number.text.prefix(32)) is outside the scale \(siteScale)"
+            )
         case .notIntegral:
-            throw Rejection(.invalidScore, field: "\(path).score", "score must be an integer, not \(number.text.prefix(32))")
+            throw Rejection(
+                .invalidScore,
+                field: "\(path).score",
+                "score must be an integer, not \(number.text.prefix(32))"
+            )
         }
         if score == -1 { return .like(score: -1, scale: siteScale) }
         let scale = try Self.eventScale(properties, path: path, default: siteScale)
@@ -286,13 +302,18 @@ enum ItemsNormalizer {
         guard let price = nonNegativeNumber(priceValue) else {
             throw Rejection(.invalidItems, field: "\(path).price", "price must be a number or numeric string >= 0")
         }
-        let quantityField = object.present("quantity") == nil && object.present("item_qty") != nil ? "item_qty" : "quantity"
+        let quantityField =
+            object.present("quantity") == nil && object.present("item_qty") != nil ? "item_qty" : "quantity"
         var quantity: Int64 = 1
         if let quantityValue = object.present(quantityField) {
             guard case .number(let number) = quantityValue, case .integer(let integer) = number.integralValue,
                 integer >= 1
             else {
-                throw Rejection(.invalidItems, field: "\(path).\(quantityField)", "\(quantityField) must be an integer >= 1")
+                throw Rejection(
+                    .invalidItems,
+                    field: "\(path).\(quantityField)",
+                    "\(quantityField) must be an integer >= 1"
+                )
             }
             quantity = integer
         }

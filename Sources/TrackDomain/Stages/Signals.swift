@@ -49,7 +49,13 @@ public struct SignalDeriver: Sendable {
             return []
         }
         return resources(of: event).map { resource in
-            PreferenceSignal(resourceID: resource.id, resourceType: resource.type, kind: kind, value: value, score: score)
+            PreferenceSignal(
+                resourceID: resource.id,
+                resourceType: resource.type,
+                kind: kind,
+                value: value,
+                score: score
+            )
         }
     }
 

@@ -147,7 +147,8 @@ public enum EventValidator {
         let utf8 = eventType.utf8
         guard (1...128).contains(utf8.count), let first = utf8.first else { return false }
         func isLowerAlphanumeric(_ byte: UInt8) -> Bool {
-            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte)
+                || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
         }
         guard isLowerAlphanumeric(first) else { return false }
         return utf8.dropFirst().allSatisfy { byte in
@@ -211,7 +212,11 @@ public enum EventValidator {
     private static func validateIsTest(_ value: JSONValue?) throws(Rejection) -> Bool {
         guard let value else { return false }
         guard case .bool(let isTest) = value else {
-            throw Rejection(.invalidField, field: "is_test", "is_test must be true or false, not \(value.kindDescription)")
+            throw Rejection(
+                .invalidField,
+                field: "is_test",
+                "is_test must be true or false, not \(value.kindDescription)"
+            )
         }
         return isTest
     }
