@@ -8,6 +8,7 @@
 //   TrackDomain    the event contract: validate → normalize/expand → signals → encode (pure, no I/O)
 //   TrackPipeline  pipeline files (YAML) → typed, validated configuration
 //   TrackRuntime   the staged service: consume → process → publish, offsets, metrics
+//   TrackTraffic   synthetic raw events for demos, tests and load (deterministic per seed)
 //   trackstream    the executable (swift-argument-parser)
 
 import PackageDescription
@@ -31,6 +32,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
     ],
     targets: [
         .systemLibrary(
@@ -58,12 +63,32 @@ let package = Package(
             ],
             swiftSettings: strictSwift
         ),
+        .target(
+            name: "TrackRuntime",
+            dependencies: [
+                "Kafka",
+                "TrackDomain",
+                "TrackPipeline",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        .target(
+            name: "TrackTraffic",
+            swiftSettings: strictSwift
+        ),
         .executableTarget(
             name: "trackstream",
             dependencies: [
                 "Kafka",
                 "TrackDomain",
                 "TrackPipeline",
+                "TrackRuntime",
+                "TrackTraffic",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -93,6 +118,24 @@ let package = Package(
         .testTarget(
             name: "TrackPipelineTests",
             dependencies: ["TrackPipeline"],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "TrackTrafficTests",
+            dependencies: ["TrackTraffic", "TrackDomain"],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "TrackRuntimeTests",
+            dependencies: ["TrackRuntime", "Kafka", "TrackDomain", "TrackPipeline"],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "DeploymentTests",
+            dependencies: [
+                "TrackPipeline",
+                .product(name: "Yams", package: "Yams"),
+            ],
             swiftSettings: strictSwift
         ),
     ]

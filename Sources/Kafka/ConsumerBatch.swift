@@ -13,14 +13,20 @@ public final class ConsumerBatch: @unchecked Sendable, RandomAccessCollection {
     /// Keeps the client alive while its messages are: librdkafka requires that.
     private let handle: ClientHandle
     private let onRelease: @Sendable () -> Void
+    /// The consumer's rebalance generation when the batch was polled (see
+    /// ``KafkaConsumer/rebalanceGeneration``): records of a partition are current only when the
+    /// batch is not older than the partition's latest assignment.
+    public let rebalanceGeneration: UInt64
 
     init(
         messages: UnsafeMutableBufferPointer<UnsafeMutablePointer<rd_kafka_message_t>>,
         handle: ClientHandle,
+        rebalanceGeneration: UInt64,
         onRelease: @escaping @Sendable () -> Void
     ) {
         self.messages = messages
         self.handle = handle
+        self.rebalanceGeneration = rebalanceGeneration
         self.onRelease = onRelease
     }
 

@@ -228,6 +228,11 @@ public final class KafkaConsumer: Sendable {
         return String(cString: id)
     }
 
+    /// Counts rebalances; a ``RebalanceHandler`` reads the new value while it runs. Every
+    /// ``ConsumerBatch`` carries the value current when it was polled, so the application can tell
+    /// records fetched before a partition was revoked and assigned again from current ones.
+    public var rebalanceGeneration: UInt64 { state.rebalanceGeneration.load(ordering: .acquiring) }
+
     /// Batches delivered and not yet released by the application.
     public var inFlightBatches: Int { state.inFlight.load(ordering: .relaxed) }
 
@@ -254,6 +259,8 @@ final class ConsumerState: Sendable {
     let handler: (any RebalanceHandler)?
     let events: AsyncStream<ConsumerEvent>.Continuation
     let inFlight = Atomic<Int>(0)
+    /// Incremented at the start of every rebalance, before the handler runs.
+    let rebalanceGeneration = Atomic<UInt64>(0)
     let maximumInFlightBatches: Int
     let logger: Logger
     private let pauses = Mutex(Pauses())
@@ -352,7 +359,8 @@ final class ConsumerState: Sendable {
         _ = storage.initialize(from: records)
         records.removeAll(keepingCapacity: true)
         inFlight.add(1, ordering: .relaxed)
-        let batch = ConsumerBatch(messages: storage, handle: handle) { [self] in
+        let generation = rebalanceGeneration.load(ordering: .acquiring)
+        let batch = ConsumerBatch(messages: storage, handle: handle, rebalanceGeneration: generation) { [self] in
             inFlight.subtract(1, ordering: .relaxed)
         }
         events.yield(.records(batch))
@@ -404,6 +412,7 @@ final class ConsumerState: Sendable {
         code: rd_kafka_resp_err_t,
         partitions: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>
     ) {
+        rebalanceGeneration.add(1, ordering: .acquiringAndReleasing)
         let changed = NativePartitionList.offsets(of: partitions).map(\.topicPartition)
         let cooperative = String(cString: rd_kafka_rebalance_protocol(handle)) == "COOPERATIVE"
         if code == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS {

@@ -35,12 +35,18 @@ public final class KafkaProducer: Sendable {
 
     /// Sends `messages` and waits until the broker has acknowledged or refused every one.
     ///
-    /// Records are handed to librdkafka in order, so records to one partition keep their order.
     /// Returns the failures rather than throwing, because a batch can partly succeed; throws only
     /// when the producer itself is unusable (a fatal error).
     public func send(_ messages: [ProducerMessage]) async throws(KafkaError) -> DeliveryReport {
+        try await enqueue(messages).report()
+    }
+
+    /// Hands `messages` to librdkafka in order and returns without waiting for acknowledgements.
+    ///
+    /// Records to one partition keep their order, also across calls, as long as the calls are not
+    /// made concurrently. Suspends only while librdkafka's queue is full (backpressure).
+    public func enqueue(_ messages: [ProducerMessage]) async throws(KafkaError) -> PendingDelivery {
         if let fatal = handle.fatalError(context: "producing") { throw fatal }
-        guard !messages.isEmpty else { return DeliveryReport(delivered: 0, failures: []) }
         let tracker = DeliveryTracker(expected: messages.count)
         let opaque = Unmanaged.passRetained(tracker)
         var topicCache: (name: String, handle: OpaquePointer)?
@@ -70,8 +76,7 @@ public final class KafkaProducer: Sendable {
             }
         }
         if tracker.arrive() { opaque.release() }
-        let failures = await tracker.waitForCompletion()
-        return DeliveryReport(delivered: messages.count - failures.count, failures: failures)
+        return PendingDelivery(tracker: tracker, count: messages.count)
     }
 
     /// Waits until every record sent so far is acknowledged, or `timeout` passes.
@@ -169,6 +174,19 @@ public final class KafkaProducer: Sendable {
             }
         }
         return native
+    }
+}
+
+/// Records handed to the producer whose acknowledgements are still to come.
+public struct PendingDelivery: Sendable {
+    fileprivate let tracker: DeliveryTracker
+    /// The number of records.
+    public let count: Int
+
+    /// Waits until every record is acknowledged or refused.
+    public func report() async -> DeliveryReport {
+        let failures = await tracker.waitForCompletion()
+        return DeliveryReport(delivered: count - failures.count, failures: failures)
     }
 }
 

@@ -12,7 +12,9 @@ struct Trackstream: AsyncParsableCommand {
             PIPELINE defaults to Pipelines/track.yml.
             """,
         version: "trackstream 0.1.0 (librdkafka \(Librdkafka.version))",
-        subcommands: [ProcessCommand.self, CheckConfigCommand.self, KafkaCheckCommand.self]
+        subcommands: [
+            RunCommand.self, ProcessCommand.self, CheckConfigCommand.self, TopicsCommand.self, KafkaCheckCommand.self,
+        ]
     )
 }
 

@@ -1,0 +1,38 @@
+import Synchronization
+
+/// Running totals of the service, read by the live progress line, health checks and tests.
+///
+/// Lock-free counters updated once per batch, never per record.
+public final class PipelineStatistics: Sendable {
+    private let consumedCount = Atomic<Int>(0)
+    private let enrichedCount = Atomic<Int>(0)
+    private let signalCount = Atomic<Int>(0)
+    private let rejectedCount = Atomic<Int>(0)
+    private let assignedCount = Atomic<Int>(0)
+    private let stalled = Atomic<Bool>(false)
+    private let lag = Mutex<[String: Int64]>([:])
+
+    public init() {}
+
+    public var consumed: Int { consumedCount.load(ordering: .relaxed) }
+    public var enriched: Int { enrichedCount.load(ordering: .relaxed) }
+    public var signals: Int { signalCount.load(ordering: .relaxed) }
+    public var rejected: Int { rejectedCount.load(ordering: .relaxed) }
+    public var assignedPartitions: Int { assignedCount.load(ordering: .relaxed) }
+    public var isStalled: Bool { stalled.load(ordering: .relaxed) }
+    /// Consumer lag in records over all assigned partitions.
+    public var totalLag: Int64 { lag.withLock { $0.values.reduce(0, +) } }
+
+    func recordConsumed(_ count: Int) { consumedCount.add(count, ordering: .relaxed) }
+
+    func recordPublished(enriched: Int, signals: Int, rejected: Int) {
+        enrichedCount.add(enriched, ordering: .relaxed)
+        signalCount.add(signals, ordering: .relaxed)
+        rejectedCount.add(rejected, ordering: .relaxed)
+    }
+
+    func setAssignedPartitions(_ count: Int) { assignedCount.store(count, ordering: .relaxed) }
+    func setStalled(_ value: Bool) { stalled.store(value, ordering: .relaxed) }
+    func setLag(_ records: Int64, for partition: String) { lag.withLock { $0[partition] = records } }
+    func removeLag(for partition: String) { lag.withLock { $0[partition] = nil } }
+}

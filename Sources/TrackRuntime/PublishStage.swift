@@ -1,0 +1,310 @@
+import Kafka
+public import Logging
+import TrackDomain
+
+/// The publish stage: produces each batch's outputs in consumption order, waits for the broker's
+/// acknowledgements off the actor, and stores input offsets once everything they produced is
+/// acknowledged (at-least-once). It also owns partition ownership: records of a partition that was
+/// revoked are never published, and a revocation waits for that partition's in-flight outputs
+/// and commits before the partition is released.
+actor PublishStage {
+    private let producer: KafkaProducer
+    private let consumer: KafkaConsumer
+    private let processor: any RecordProcessing
+    private let inputTopic: String
+    private let outputs: OutputTopics
+    private var rejectedTopic: String { outputs.rejected }
+    private let metrics: PipelineMetrics
+    private let statistics: PipelineStatistics
+    private let logger: Logger
+
+    private var reorderBuffer: [UInt64: ProcessedWork] = [:]
+    private var nextSequence: UInt64 = 1
+    private var isDraining = false
+    /// Owned partitions and the rebalance generation of their latest assignment.
+    private var assignedSince: [TopicPartition: UInt64] = [:]
+    private var offsets = OffsetTracker()
+    private var inFlight: [UInt64: InFlightBatch] = [:]
+    private var waiters: [Waiter] = []
+    private var fatalError: KafkaError?
+
+    private struct InFlightBatch {
+        var work: ProcessedWork
+        var partitions: Set<TopicPartition>
+        var outstandingDeliveries: Int
+        var enqueuedAt: ContinuousClock.Instant
+        var attempt = 0
+    }
+
+    private struct Waiter {
+        var partitions: Set<TopicPartition>?
+        var continuation: CheckedContinuation<Void, Never>
+    }
+
+    init(
+        producer: KafkaProducer,
+        consumer: KafkaConsumer,
+        processor: any RecordProcessing,
+        inputTopic: String,
+        outputs: OutputTopics,
+        metrics: PipelineMetrics,
+        statistics: PipelineStatistics,
+        logger: Logger
+    ) {
+        self.producer = producer
+        self.consumer = consumer
+        self.processor = processor
+        self.inputTopic = inputTopic
+        self.outputs = outputs
+        self.metrics = metrics
+        self.statistics = statistics
+        self.logger = logger
+    }
+
+    // MARK: Batches
+
+    /// Accepts a processed batch; batches are published strictly in sequence order.
+    func submit(_ work: ProcessedWork) async {
+        reorderBuffer[work.sequence] = work
+        guard !isDraining else { return }
+        isDraining = true
+        while let next = reorderBuffer.removeValue(forKey: nextSequence) {
+            nextSequence += 1
+            await publish(next)
+        }
+        isDraining = false
+        notifyWaiters()
+    }
+
+    private func publish(_ work: ProcessedWork) async {
+        let current = currentInputs(of: work)
+        var nextOffsets: [TopicPartition: Int64] = [:]
+        for input in current {
+            nextOffsets[TopicPartition(topic: inputTopic, partition: input.partition)] = input.offset + 1
+        }
+        guard !nextOffsets.isEmpty else { return }
+        var publishable = work
+        if current.count != work.inputs.count {
+            publishable.messages = current.flatMap { work.messages[$0.outputs] }
+            var position = 0
+            publishable.inputs = current.map { input in
+                var moved = input
+                moved.outputs = position..<(position + input.outputs.count)
+                position += input.outputs.count
+                return moved
+            }
+        }
+        offsets.begin(sequence: work.sequence, nextOffsets: nextOffsets)
+        inFlight[work.sequence] = InFlightBatch(
+            work: publishable,
+            partitions: Set(nextOffsets.keys),
+            outstandingDeliveries: 0,
+            enqueuedAt: .now
+        )
+        metrics.inFlightBatches.record(inFlight.count)
+        await deliver(publishable.messages, for: work.sequence)
+    }
+
+    /// Inputs whose partition this member still owns since before the batch was polled.
+    private func currentInputs(of work: ProcessedWork) -> [ProcessedInput] {
+        let generation = work.batch.rebalanceGeneration
+        var verdicts: [Int32: Bool] = [:]
+        return work.inputs.filter { input in
+            if let verdict = verdicts[input.partition] { return verdict }
+            let since = assignedSince[TopicPartition(topic: inputTopic, partition: input.partition)]
+            let verdict = since.map { generation >= $0 } ?? false
+            verdicts[input.partition] = verdict
+            return verdict
+        }
+    }
+
+    /// Hands records to the producer and awaits their acknowledgement in a task of its own.
+    private func deliver(_ messages: [ProducerMessage], for sequence: UInt64) async {
+        guard !messages.isEmpty else {
+            finish(sequence)
+            return
+        }
+        let pending: PendingDelivery
+        do {
+            pending = try await producer.enqueue(messages)
+        } catch {
+            fatalError = error
+            logger.critical("the producer failed fatally; stopping", metadata: ["error": "\(error)"])
+            return
+        }
+        inFlight[sequence]?.outstandingDeliveries += 1
+        Task {
+            let report = await pending.report()
+            await self.acknowledged(sequence, report: report)
+        }
+    }
+
+    private func acknowledged(_ sequence: UInt64, report: DeliveryReport) async {
+        guard var batch = inFlight[sequence] else { return }
+        batch.outstandingDeliveries -= 1
+        inFlight[sequence] = batch
+        if !report.failures.isEmpty {
+            await handle(report.failures, of: sequence)
+        }
+        if inFlight[sequence]?.outstandingDeliveries == 0 { finish(sequence) }
+    }
+
+    /// Retries what may succeed later (with backoff, the service reports itself stalled meanwhile);
+    /// an output that can never be delivered turns its input into a `processing_error` rejection,
+    /// so that nothing is dropped silently and the partition moves on.
+    private func handle(_ failures: [DeliveryFailure], of sequence: UInt64) async {
+        guard var batch = inFlight[sequence] else { return }
+        batch.attempt += 1
+        inFlight[sequence] = batch
+        var retry: [ProducerMessage] = []
+        for failure in failures {
+            if failure.error.isRetriable || failure.message.topic == rejectedTopic {
+                retry.append(failure.message)
+            } else if let rejection = replacementRejection(for: failure, in: batch.work) {
+                retry.append(rejection)
+            }
+        }
+        metrics.deliveryRetries.increment(by: retry.count)
+        logger.warning(
+            "outputs not delivered; retrying",
+            metadata: [
+                "records": "\(failures.count)", "attempt": "\(batch.attempt)",
+                "error": "\(failures[0].error)",
+            ]
+        )
+        let backoff = Duration.milliseconds(min(100 << min(batch.attempt, 6), 5000))
+        inFlight[sequence]?.outstandingDeliveries += 1
+        try? await Task.sleep(for: backoff)
+        inFlight[sequence]?.outstandingDeliveries -= 1
+        await deliver(retry, for: sequence)
+    }
+
+    private func replacementRejection(for failure: DeliveryFailure, in work: ProcessedWork) -> ProducerMessage? {
+        guard let index = work.messages.firstIndex(of: failure.message),
+            let input = work.inputs.firstIndex(where: { $0.outputs.contains(index) })
+        else { return nil }
+        let record = work.batch.first {
+            $0.partition == work.inputs[input].partition && $0.offset == work.inputs[input].offset
+        }
+        guard let record else { return nil }
+        let source = SourceCoordinates(
+            topic: inputTopic,
+            partition: record.partition,
+            offset: record.offset,
+            timestamp: record.timestamp
+        )
+        let rejection = processor.processingErrorRejection(
+            value: record.value,
+            source: source,
+            error: "an output to \(failure.message.topic) could not be delivered: \(failure.error.message)"
+        )
+        metrics.recordRejected(1, reason: RejectionReason.processingError.rawValue)
+        return ProducerMessage(
+            topic: rejectedTopic,
+            key: record.key.map(Array.init),
+            value: rejection.value,
+            headers: record.headers,
+            timestamp: record.timestamp
+        )
+    }
+
+    private func finish(_ sequence: UInt64) {
+        guard let batch = inFlight.removeValue(forKey: sequence) else { return }
+        let committable = offsets.complete(sequence: sequence, partitions: batch.partitions)
+        let owned = committable.filter { assignedSince[$0.topicPartition] != nil }
+        do {
+            try consumer.storeOffsets(owned)
+        } catch {
+            logger.warning("storing offsets failed", metadata: ["error": "\(error)"])
+        }
+        account(batch.work)
+        metrics.deliveryDuration.recordInterval(since: batch.enqueuedAt)
+        metrics.inFlightBatches.record(inFlight.count)
+        notifyWaiters()
+    }
+
+    private func account(_ work: ProcessedWork) {
+        var enriched = 0
+        var signals = 0
+        var rejectedByReason: [String: Int] = [:]
+        for input in work.inputs {
+            enriched += input.enriched
+            signals += input.signals
+            if let reason = input.rejectionReason { rejectedByReason[reason, default: 0] += 1 }
+        }
+        let rejected = rejectedByReason.values.reduce(0, +)
+        statistics.recordPublished(enriched: enriched, signals: signals, rejected: rejected)
+        metrics.recordProduced(enriched, topic: outputs.enriched)
+        metrics.recordProduced(signals, topic: outputs.signals)
+        metrics.recordProduced(rejected, topic: outputs.rejected)
+        for (reason, count) in rejectedByReason { metrics.recordRejected(count, reason: reason) }
+    }
+
+    // MARK: Ownership
+
+    /// The partitions now belong to this member, from rebalance generation `generation` on.
+    func assign(_ partitions: [TopicPartition], generation: UInt64) {
+        for partition in partitions { assignedSince[partition] = generation }
+    }
+
+    /// An orderly revocation: stop publishing for the partitions, wait for their outputs in
+    /// flight, then commit, all before librdkafka releases them.
+    func revoke(_ partitions: [TopicPartition]) async {
+        for partition in partitions { assignedSince[partition] = nil }
+        await waitUntilIdle(partitions: Set(partitions))
+        await commit()
+    }
+
+    /// The partitions were lost: another member may own them already, so nothing is committed.
+    func lose(_ partitions: [TopicPartition]) {
+        for partition in partitions { assignedSince[partition] = nil }
+        offsets.forget(partitions)
+        notifyWaiters()
+    }
+
+    /// Commits the stored offsets now.
+    func commit() async {
+        let started = ContinuousClock.now
+        do {
+            try await consumer.commit()
+            metrics.commitDuration.recordInterval(since: started)
+        } catch {
+            logger.warning("commit failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    // MARK: Waiting
+
+    /// Returns once nothing is in flight (for `partitions`, or at all when nil).
+    func waitUntilIdle(partitions: Set<TopicPartition>? = nil) async {
+        guard !isIdle(for: partitions) else { return }
+        await withCheckedContinuation { continuation in
+            waiters.append(Waiter(partitions: partitions, continuation: continuation))
+        }
+    }
+
+    /// How long the oldest batch has been waiting for acknowledgement.
+    func oldestInFlightAge() -> Duration {
+        guard let oldest = inFlight.values.map(\.enqueuedAt).min() else { return .zero }
+        return .now - oldest
+    }
+
+    var failure: KafkaError? { fatalError }
+
+    private func isIdle(for partitions: Set<TopicPartition>?) -> Bool {
+        if let partitions { return !offsets.hasPending(in: partitions) }
+        return inFlight.isEmpty && reorderBuffer.isEmpty && !isDraining
+    }
+
+    private func notifyWaiters() {
+        var remaining: [Waiter] = []
+        for waiter in waiters {
+            if isIdle(for: waiter.partitions) {
+                waiter.continuation.resume()
+            } else {
+                remaining.append(waiter)
+            }
+        }
+        waiters = remaining
+    }
+}

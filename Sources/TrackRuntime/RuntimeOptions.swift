@@ -1,0 +1,97 @@
+public import Kafka
+public import TrackPipeline
+
+/// How the service runs: everything that is not part of the pipeline file.
+public struct RuntimeOptions: Sendable {
+    /// Exit once every assigned partition is at its end and every output is acknowledged.
+    public var untilCaughtUp = false
+    /// How long a graceful shutdown (SIGINT/SIGTERM) may take before work is abandoned.
+    public var shutdownTimeout: Duration = .seconds(10)
+    /// Records per consumed batch, at most.
+    public var maximumBatchSize = 2000
+    /// Consumed batches alive at once (being processed or awaiting acknowledgement) before the
+    /// consumer pauses fetching: the bound on the service's memory.
+    public var maximumInFlightBatches = 24
+    /// Processing stage actors running in parallel (per-partition order is restored before publishing).
+    public var processingWorkers = 2
+    /// How often a record whose processing throws is retried before it is rejected as `processing_error`.
+    public var processingAttempts = 3
+    /// How long outputs may wait for acknowledgement before the service reports itself stalled.
+    public var stallThreshold: Duration = .seconds(10)
+    /// Print a live line of figures to standard error every second.
+    public var showsProgress = false
+
+    public init() {}
+
+    /// Validates the values a person may set; the message says which one and what to do.
+    public func validate() throws(RuntimeOptionsError) {
+        guard shutdownTimeout > .zero else {
+            throw RuntimeOptionsError("--shutdown-timeout must be more than 0 seconds")
+        }
+        guard maximumBatchSize > 0 else { throw RuntimeOptionsError("the batch size must be at least 1") }
+        guard maximumInFlightBatches > 1 else { throw RuntimeOptionsError("in-flight batches must be at least 2") }
+        guard processingWorkers > 0 else { throw RuntimeOptionsError("processing workers must be at least 1") }
+        guard processingAttempts > 0 else { throw RuntimeOptionsError("processing attempts must be at least 1") }
+    }
+}
+
+/// A runtime option with a value that cannot work.
+public struct RuntimeOptionsError: Error, Sendable, CustomStringConvertible {
+    public var description: String
+
+    public init(_ description: String) { self.description = description }
+}
+
+extension PipelineConfiguration {
+    /// The librdkafka properties of the pipeline file, with the service's consumer defaults
+    /// (which the file can override).
+    public func consumerConfiguration() -> KafkaConfiguration {
+        var configuration = KafkaConfiguration(properties: kafka.map { .init(key: $0.key, value: $0.value) })
+        configuration.setDefault("group.id", group)
+        configuration["group.id"] = group
+        configuration.setDefault("client.id", "trackstream-\(name)")
+        // Offsets are stored when outputs are acknowledged; librdkafka commits stored ones every second.
+        configuration.setDefault("enable.auto.offset.store", "false")
+        configuration.setDefault("auto.commit.interval.ms", "1000")
+        // Bounds the pre-fetched bytes per partition, so that memory stays bounded on a backlog.
+        configuration.setDefault("queued.max.messages.kbytes", "8192")
+        configuration.setDefault("fetch.wait.max.ms", "100")
+        return configuration
+    }
+
+    /// The librdkafka properties of the pipeline file, with the service's producer defaults.
+    public func producerConfiguration() -> KafkaConfiguration {
+        var configuration = KafkaConfiguration(
+            properties: kafka.compactMap { property in
+                Self.consumerOnlyProperties.contains(property.key)
+                    ? nil : .init(key: property.key, value: property.value)
+            }
+        )
+        configuration.setDefault("client.id", "trackstream-\(name)")
+        configuration.setDefault("enable.idempotence", "true")
+        configuration.setDefault("acks", "all")
+        configuration.setDefault("linger.ms", "5")
+        configuration.setDefault("compression.type", "lz4")
+        configuration.setDefault("batch.size", "1000000")
+        return configuration
+    }
+
+    /// The librdkafka properties for admin requests.
+    public func adminConfiguration() -> KafkaConfiguration {
+        KafkaConfiguration(
+            properties: kafka.compactMap { property in
+                Self.consumerOnlyProperties.contains(property.key)
+                    ? nil : .init(key: property.key, value: property.value)
+            }
+        )
+    }
+
+    /// Consumer-only settings a pipeline file commonly carries; a producer warns about each one.
+    private static let consumerOnlyProperties: Set<String> = [
+        "group.id", "session.timeout.ms", "heartbeat.interval.ms", "max.poll.interval.ms", "fetch.wait.max.ms",
+        "auto.offset.reset", "enable.auto.commit", "auto.commit.interval.ms", "enable.auto.offset.store",
+        "partition.assignment.strategy", "group.instance.id", "enable.partition.eof", "fetch.min.bytes",
+        "fetch.max.bytes", "max.partition.fetch.bytes", "queued.max.messages.kbytes", "queued.min.messages",
+        "isolation.level", "group.protocol",
+    ]
+}

@@ -1,0 +1,130 @@
+import ArgumentParser
+import Foundation
+import Kafka
+import Logging
+import ServiceLifecycle
+import TrackDomain
+import TrackPipeline
+import TrackRuntime
+
+/// `trackstream run`: the consumer service.
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run the pipeline: consume raw events, publish enriched events, signals and rejections.",
+        discussion: """
+            At-least-once: an input offset is committed only after every output it produced is \
+            acknowledged. SIGINT/SIGTERM stop fetching, drain, commit, leave the group and exit 0 within \
+            --shutdown-timeout. Metrics: /metrics, /health/live, /health/ready on metrics.listen.
+            """
+    )
+
+    @OptionGroup var pipelineArguments: PipelineArguments
+
+    @Flag(help: "Exit 0 once every assigned partition is at its end and every output is acknowledged.")
+    var untilCaughtUp = false
+
+    @Option(help: "Where to serve metrics and health (host:port), overriding metrics.listen.")
+    var metricsListen: String?
+
+    @OptionGroup var logging: LoggingArguments
+
+    @Option(help: "Seconds a graceful shutdown may take.")
+    var shutdownTimeout: Double = 10
+
+    @Option(help: "Records per consumed batch, at most.")
+    var batchSize = 2000
+
+    @Option(help: "Processing workers (actors) running in parallel.")
+    var workers = 2
+
+    @Flag(inversion: .prefixedNo, help: "Print a live line of figures every second (default: on a terminal).")
+    var progress: Bool?
+
+    func run() async throws {
+        try requireSupportedLibrdkafka()
+        let logger = logging.bootstrap()
+        let pipeline = try pipelineArguments.load()
+        var listen = pipeline.metrics.listen
+        if let metricsListen {
+            guard let parsed = ListenAddress(parsing: metricsListen) else {
+                throw CommandFailure(
+                    message: "--metrics-listen '\(metricsListen)' is not host:port (e.g. 0.0.0.0:9464)",
+                    exitCode: 1
+                )
+            }
+            listen = parsed
+        }
+        var options = RuntimeOptions()
+        options.untilCaughtUp = untilCaughtUp
+        options.shutdownTimeout = .milliseconds(Int64(shutdownTimeout * 1000))
+        options.maximumBatchSize = batchSize
+        options.processingWorkers = workers
+        options.showsProgress = progress ?? (isatty(STDERR_FILENO) != 0)
+        do {
+            try options.validate()
+        } catch {
+            throw CommandFailure(message: error.description, exitCode: 1)
+        }
+
+        let bots = BotDetectorLoader.load()
+        if let warning = bots.warning { logger.warning("\(warning)") }
+        let processor = EventProcessor(configuration: pipeline.processingConfiguration(), botDetector: bots.detector)
+        let service = PipelineService(pipeline: pipeline, options: options, processor: processor, logger: logger)
+        let metricsServer = MetricsServer(
+            host: listen.host,
+            port: listen.port,
+            metrics: service.metrics,
+            statistics: service.statistics,
+            logger: logger
+        )
+        var configuration = ServiceGroupConfiguration(
+            services: [
+                .init(
+                    service: service,
+                    successTerminationBehavior: .gracefullyShutdownGroup,
+                    failureTerminationBehavior: .gracefullyShutdownGroup
+                ),
+                .init(service: metricsServer, failureTerminationBehavior: .gracefullyShutdownGroup),
+            ],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger
+        )
+        configuration.maximumGracefulShutdownDuration = options.shutdownTimeout
+        configuration.maximumCancellationDuration = .seconds(2)
+        do {
+            try await ServiceGroup(configuration: configuration).run()
+        } catch {
+            logger.error("the service failed", metadata: ["error": "\(error)"])
+            throw CommandFailure(message: "trackstream run failed: \(error)", exitCode: 2)
+        }
+    }
+}
+
+/// `--log-level` and `--log-format`, shared by the commands that run long.
+struct LoggingArguments: ParsableArguments {
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: String = "info"
+
+    @Option(help: "Log format: json or logfmt.")
+    var logFormat: String = "logfmt"
+
+    /// Installs the structured log handler and returns the command's logger.
+    func bootstrap() -> Logger {
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        let format = StructuredLogHandler.Format(rawValue: logFormat) ?? .logfmt
+        LoggingSystem.bootstrap { label in StructuredLogHandler(label: label, level: level, format: format) }
+        return Logger(label: "trackstream")
+    }
+
+    func validate() throws {
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            throw ValidationError(
+                "--log-level must be one of: \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))"
+            )
+        }
+        guard StructuredLogHandler.Format(rawValue: logFormat) != nil else {
+            throw ValidationError("--log-format must be json or logfmt")
+        }
+    }
+}
