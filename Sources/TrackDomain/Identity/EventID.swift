@@ -15,12 +15,20 @@ public struct EventID: Sendable, Hashable, CustomStringConvertible {
 
     /// The id derived from a client or collector message id.
     public init(messageID: String) {
-        base = BLAKE2b.hexDigest16(of: Array("m:\(messageID)".utf8))
+        base = BLAKE2b.hexDigest16(of: Self.bytes("m:", messageID))
     }
 
     /// The id derived from the Kafka coordinates of the raw record.
     public init(source: SourceCoordinates) {
-        base = BLAKE2b.hexDigest16(of: Array("o:\(source.topic):\(source.partition):\(source.offset)".utf8))
+        base = BLAKE2b.hexDigest16(of: Self.bytes("o:", "\(source.topic):\(source.partition):\(source.offset)"))
+    }
+
+    private static func bytes(_ prefix: StaticString, _ text: String) -> [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(prefix.utf8CodeUnitCount + text.utf8.count)
+        bytes.append(contentsOf: UnsafeBufferPointer(start: prefix.utf8Start, count: prefix.utf8CodeUnitCount))
+        bytes.append(contentsOf: text.utf8)
+        return bytes
     }
 
     /// The id of the `index`-th child of an expanded share.

@@ -116,6 +116,7 @@ public struct JSONParser {
         }
         index += 1
         var members: [JSONMember] = []
+        members.reserveCapacity(depth == 1 ? 16 : 4)
         skipWhitespace()
         if peek() == UInt8(ascii: "}") {
             index += 1

@@ -99,6 +99,20 @@ public struct JSONWriter: Sendable {
         needsComma = true
     }
 
+    /// Writes epoch milliseconds as an RFC 3339 UTC string with milliseconds.
+    public mutating func timestamp(_ milliseconds: Int64) {
+        separate()
+        bytes.append(UInt8(ascii: "\""))
+        EventTime.appendRFC3339(milliseconds, to: &bytes)
+        bytes.append(UInt8(ascii: "\""))
+        needsComma = true
+    }
+
+    /// Writes the time, or `null` when it is nil.
+    public mutating func timestamp(_ milliseconds: Int64?) {
+        if let milliseconds { timestamp(milliseconds) } else { null() }
+    }
+
     public mutating func integer(_ value: Int64) {
         separate()
         appendDecimal(value)
@@ -159,17 +173,25 @@ public struct JSONWriter: Sendable {
 
     private mutating func appendEscaped(_ string: String) {
         bytes.append(UInt8(ascii: "\""))
-        var string = string
-        string.withUTF8 { utf8 in
-            var runStart = 0
-            for (offset, byte) in utf8.enumerated() where byte < 0x20 || byte == 0x22 || byte == 0x5C {
-                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<offset]))
-                appendEscape(for: byte)
-                runStart = offset + 1
-            }
-            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart...]))
+        let appended: Void? = string.utf8.withContiguousStorageIfAvailable { appendEscaped(utf8: $0) }
+        if appended == nil {
+            var contiguous = string
+            contiguous.withUTF8 { appendEscaped(utf8: $0) }
         }
         bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// Copies runs that need no escaping in one piece; most strings are a single run.
+    private mutating func appendEscaped(utf8: UnsafeBufferPointer<UInt8>) {
+        var runStart = 0
+        for index in utf8.indices {
+            let byte = utf8[index]
+            guard byte < 0x20 || byte == 0x22 || byte == 0x5C else { continue }
+            if runStart < index { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<index])) }
+            appendEscape(for: byte)
+            runStart = index + 1
+        }
+        if runStart < utf8.count { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart...])) }
     }
 
     private mutating func appendEscape(for byte: UInt8) {
@@ -183,12 +205,17 @@ public struct JSONWriter: Sendable {
         case 0x0D: bytes.append(UInt8(ascii: "r"))
         case 0x09: bytes.append(UInt8(ascii: "t"))
         default:
-            let hex: [UInt8] = Array("0123456789abcdef".utf8)
-            bytes.append(contentsOf: [
-                UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(byte >> 4)], hex[Int(byte & 0xF)],
-            ])
+            bytes.append(UInt8(ascii: "u"))
+            bytes.append(UInt8(ascii: "0"))
+            bytes.append(UInt8(ascii: "0"))
+            bytes.append(hexDigit(byte >> 4))
+            bytes.append(hexDigit(byte & 0xF))
         }
     }
+}
+
+private func hexDigit(_ nibble: UInt8) -> UInt8 {
+    nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
 }
 
 /// A number computed by the pipeline: an exact integer, or a finite double.

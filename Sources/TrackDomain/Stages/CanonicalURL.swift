@@ -6,73 +6,105 @@
 /// - query parameters named `utm_*`, `gclid` or `fbclid` are removed, empty parameters dropped, the
 ///   rest kept in their order with their original encoding; an emptied query loses its `?`.
 /// A string without `scheme://` is treated as a relative reference: only fragment and query rules apply.
+///
+/// Works on UTF-8 bytes (every delimiter is ASCII) and returns the input unchanged, without copying,
+/// when it is already canonical — the common case.
 public enum CanonicalURL {
     public static func canonicalize(_ url: String) -> String {
-        var text = Substring(url)
-        if let hash = text.utf8.firstIndex(of: UInt8(ascii: "#")) {
-            text = text[..<hash]
-        }
-        var base = text
-        var query: Substring? = nil
-        if let question = text.utf8.firstIndex(of: UInt8(ascii: "?")) {
-            base = text[..<question]
-            query = text[text.utf8.index(after: question)...]
-        }
-        var result = canonicalBase(base)
-        if let query {
-            let kept = query.split(separator: "&", omittingEmptySubsequences: true).filter { !isTrackingParameter($0) }
-            if !kept.isEmpty {
-                result += "?"
-                result += kept.joined(separator: "&")
-            }
-        }
-        return result
+        var url = url
+        let canonical: [UInt8]? = url.withUTF8 { canonicalBytes($0) }
+        guard let canonical else { return url }
+        return String(decoding: canonical, as: UTF8.self)
     }
 
-    private static func isTrackingParameter(_ parameter: Substring) -> Bool {
-        let name = parameter.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
-        return name.hasPrefix("utm_") || name == "gclid" || name == "fbclid"
+    /// The canonical bytes, or nil when `url` is canonical already.
+    private static func canonicalBytes(_ url: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
+        let end = url.firstIndex(of: UInt8(ascii: "#")) ?? url.count
+        let queryStart = url[..<end].firstIndex(of: UInt8(ascii: "?"))
+        let baseEnd = queryStart ?? end
+        let authority = authorityLayout(url, baseEnd: baseEnd)
+        let queryNeedsRewrite = queryStart.map { queryHasRemovals(url, from: $0 + 1, to: end) } ?? false
+        guard end != url.count || authority?.needsRewrite == true || queryNeedsRewrite else { return nil }
+
+        var output: [UInt8] = []
+        output.reserveCapacity(end)
+        if let authority {
+            appendSchemeAndHost(url, authority, into: &output)
+            output.append(contentsOf: url[authority.portEnd..<baseEnd])
+        } else {
+            output.append(contentsOf: url[..<baseEnd])
+        }
+        if let queryStart {
+            appendFilteredQuery(url, from: queryStart + 1, to: end, into: &output)
+        }
+        return output
     }
 
-    private static func canonicalBase(_ base: Substring) -> String {
-        guard let schemeEnd = base.firstRange(of: "://"), schemeEnd.lowerBound > base.startIndex else {
-            return String(base)
+    /// Where scheme, host and port sit in an absolute URL, and whether any of them needs rewriting.
+    private struct AuthorityLayout {
+        var schemeEnd: Int
+        var hostStart: Int
+        var hostEnd: Int
+        var portEnd: Int
+        var dropPort: Bool
+        var needsRewrite: Bool
+    }
+
+    private static func authorityLayout(_ url: UnsafeBufferPointer<UInt8>, baseEnd: Int) -> AuthorityLayout? {
+        guard let schemeEnd = firstSchemeSeparator(url, before: baseEnd), isSchemeName(url[..<schemeEnd]) else {
+            return nil
         }
-        let scheme = base[..<schemeEnd.lowerBound]
-        guard isSchemeName(scheme) else { return String(base) }
-        let rest = base[schemeEnd.upperBound...]
-        let slash = rest.utf8.firstIndex(of: UInt8(ascii: "/")) ?? rest.endIndex
-        let authority = rest[..<slash]
-        let path = rest[slash...]
-        var userInfo: Substring = ""
-        var hostAndPort = authority
-        if let at = authority.utf8.lastIndex(of: UInt8(ascii: "@")) {
-            userInfo = authority[...at]
-            hostAndPort = authority[authority.utf8.index(after: at)...]
+        let authorityStart = schemeEnd + 3
+        let authorityEnd = url[authorityStart..<baseEnd].firstIndex(of: UInt8(ascii: "/")) ?? baseEnd
+        let hostStart = (url[authorityStart..<authorityEnd].lastIndex(of: UInt8(ascii: "@")).map { $0 + 1 }) ?? authorityStart
+        var hostEnd = authorityEnd
+        if hostStart < authorityEnd && url[hostStart] == UInt8(ascii: "[") {
+            if let close = url[hostStart..<authorityEnd].firstIndex(of: UInt8(ascii: "]")) { hostEnd = close + 1 }
+        } else if let colon = url[hostStart..<authorityEnd].lastIndex(of: UInt8(ascii: ":")) {
+            hostEnd = colon
         }
-        var host = hostAndPort
-        var port: Substring = ""
-        if hostAndPort.hasPrefix("[") {
-            if let close = hostAndPort.utf8.firstIndex(of: UInt8(ascii: "]")) {
-                let afterClose = hostAndPort.utf8.index(after: close)
-                host = hostAndPort[..<afterClose]
-                port = hostAndPort[afterClose...]
+        let port = url[hostEnd..<authorityEnd]
+        let scheme = url[..<schemeEnd]
+        let dropPort =
+            equals(port, ":") || (equals(scheme, "http", ignoringCase: true) && equals(port, ":80"))
+            || (equals(scheme, "https", ignoringCase: true) && equals(port, ":443"))
+        let hasUppercase = url[..<schemeEnd].contains(where: isUppercase) || url[hostStart..<hostEnd].contains(where: isUppercase)
+        return AuthorityLayout(
+            schemeEnd: schemeEnd,
+            hostStart: hostStart,
+            hostEnd: hostEnd,
+            portEnd: authorityEnd,
+            dropPort: dropPort,
+            needsRewrite: dropPort || hasUppercase
+        )
+    }
+
+    private static func appendSchemeAndHost(
+        _ url: UnsafeBufferPointer<UInt8>,
+        _ layout: AuthorityLayout,
+        into output: inout [UInt8]
+    ) {
+        for byte in url[..<layout.schemeEnd] { output.append(asciiLowercased(byte, if: true)) }
+        output.append(contentsOf: url[layout.schemeEnd..<layout.hostStart])
+        for byte in url[layout.hostStart..<layout.hostEnd] { output.append(asciiLowercased(byte, if: true)) }
+        if !layout.dropPort { output.append(contentsOf: url[layout.hostEnd..<layout.portEnd]) }
+    }
+
+    private static func firstSchemeSeparator(_ url: UnsafeBufferPointer<UInt8>, before end: Int) -> Int? {
+        var index = 1
+        while index + 2 < end {
+            if url[index] == UInt8(ascii: ":") {
+                return url[index + 1] == UInt8(ascii: "/") && url[index + 2] == UInt8(ascii: "/") ? index : nil
             }
-        } else if let colon = hostAndPort.utf8.lastIndex(of: UInt8(ascii: ":")) {
-            host = hostAndPort[..<colon]
-            port = hostAndPort[colon...]
+            index += 1
         }
-        let lowerScheme = asciiLowercased(scheme)
-        if port == ":" || (lowerScheme == "http" && port == ":80") || (lowerScheme == "https" && port == ":443") {
-            port = ""
-        }
-        return lowerScheme + "://" + userInfo + asciiLowercased(host) + port + path
+        return nil
     }
 
     /// RFC 3986 scheme characters: ASCII letters, digits, `+`, `-`, `.`, at least one alphanumeric.
-    private static func isSchemeName(_ scheme: Substring) -> Bool {
+    private static func isSchemeName(_ scheme: Slice<UnsafeBufferPointer<UInt8>>) -> Bool {
         var hasAlphanumeric = false
-        for byte in scheme.utf8 {
+        for byte in scheme {
             switch byte {
             case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
                 UInt8(ascii: "0")...UInt8(ascii: "9"):
@@ -86,13 +118,64 @@ public enum CanonicalURL {
         return hasAlphanumeric
     }
 
-    static func asciiLowercased(_ text: Substring) -> String {
-        guard text.utf8.contains(where: { (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) }) else {
-            return String(text)
+    private static func queryHasRemovals(_ url: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int) -> Bool {
+        var removes = false
+        forEachParameter(url, from: start, to: end) { range in
+            if range.isEmpty || isTrackingParameter(url[range]) { removes = true }
         }
-        return String(
-            decoding: text.utf8.map { (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) ? $0 | 0x20 : $0 },
-            as: UTF8.self
-        )
+        return removes
+    }
+
+    private static func appendFilteredQuery(
+        _ url: UnsafeBufferPointer<UInt8>,
+        from start: Int,
+        to end: Int,
+        into output: inout [UInt8]
+    ) {
+        var first = true
+        forEachParameter(url, from: start, to: end) { range in
+            guard !range.isEmpty, !isTrackingParameter(url[range]) else { return }
+            output.append(first ? UInt8(ascii: "?") : UInt8(ascii: "&"))
+            output.append(contentsOf: url[range])
+            first = false
+        }
+    }
+
+    private static func forEachParameter(
+        _ url: UnsafeBufferPointer<UInt8>,
+        from start: Int,
+        to end: Int,
+        _ body: (Range<Int>) -> Void
+    ) {
+        var parameterStart = start
+        for index in start..<end where url[index] == UInt8(ascii: "&") {
+            body(parameterStart..<index)
+            parameterStart = index + 1
+        }
+        if parameterStart < end || start == end { body(parameterStart..<end) }
+    }
+
+    private static func isTrackingParameter(_ parameter: Slice<UnsafeBufferPointer<UInt8>>) -> Bool {
+        let nameEnd = parameter.firstIndex(of: UInt8(ascii: "=")) ?? parameter.endIndex
+        let name = parameter[parameter.startIndex..<nameEnd]
+        return (name.count >= 4 && equals(name.prefix(4), "utm_")) || equals(name, "gclid") || equals(name, "fbclid")
+    }
+
+    private static func isUppercase(_ byte: UInt8) -> Bool {
+        (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
+    }
+
+    private static func asciiLowercased(_ byte: UInt8, if condition: Bool) -> UInt8 {
+        condition && isUppercase(byte) ? byte | 0x20 : byte
+    }
+
+    private static func equals(
+        _ bytes: Slice<UnsafeBufferPointer<UInt8>>,
+        _ expected: StaticString,
+        ignoringCase: Bool = false
+    ) -> Bool {
+        guard bytes.count == expected.utf8CodeUnitCount else { return false }
+        let expectedBytes = UnsafeBufferPointer(start: expected.utf8Start, count: expected.utf8CodeUnitCount)
+        return zip(bytes, expectedBytes).allSatisfy { asciiLowercased($0, if: ignoringCase) == $1 }
     }
 }

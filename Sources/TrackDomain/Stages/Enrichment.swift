@@ -16,11 +16,9 @@ public struct EnrichedEventEncoder: Sendable {
         source: SourceCoordinates
     ) -> [EncodedRecord] {
         let key = Self.outputKey(normalized.event)
-        let times = FormattedTimes(normalized)
         guard case .share(let resources, let targets) = normalized.details else {
             let value = encodeOne(
                 normalized,
-                times: times,
                 eventID: eventID.base,
                 parentID: nil,
                 share: nil,
@@ -36,8 +34,7 @@ public struct EnrichedEventEncoder: Sendable {
             for target in targets {
                 let value = encodeOne(
                     normalized,
-                    times: times,
-                    eventID: isExpanded ? eventID.child(records.count) : eventID.base,
+                        eventID: isExpanded ? eventID.child(records.count) : eventID.base,
                     parentID: isExpanded ? eventID.base : nil,
                     share: (resource, target),
                     isBot: isBot,
@@ -59,7 +56,6 @@ public struct EnrichedEventEncoder: Sendable {
 
     private func encodeOne(
         _ normalized: NormalizedEvent,
-        times: FormattedTimes,
         eventID: String,
         parentID: String?,
         share: (resource: String?, target: String?)?,
@@ -83,13 +79,13 @@ public struct EnrichedEventEncoder: Sendable {
         writer.string(normalized.resourceType)
         writeDetails(normalized.details, share: share, into: &writer)
         writer.key("timestamp")
-        writer.timeString(times.eventTime)
+        writer.timestamp(normalized.eventTime)
         writer.key("received_at")
-        writer.timeString(times.receivedAt)
+        writer.timestamp(normalized.receivedAt)
         writer.key("sent_at")
-        writer.timeString(times.sentAt)
+        writer.timestamp(event.sentAt)
         writer.key("client_timestamp")
-        writer.timeString(times.clientTimestamp)
+        writer.timestamp(event.timestamp)
         writer.key("identity")
         writer.beginObject()
         writer.key("bsin")
@@ -206,7 +202,6 @@ public struct SignalEncoder: Sendable {
         guard !signals.isEmpty else { return [] }
         let event = normalized.event
         let key = EnrichedEventEncoder.outputKey(event)
-        let timestamp = normalized.eventTime.map(EventTime.rfc3339)
         return signals.enumerated().map { index, signal in
             var writer = JSONWriter(capacity: 384)
             writer.beginObject()
@@ -233,31 +228,9 @@ public struct SignalEncoder: Sendable {
             writer.key("score")
             if let score = signal.score { writer.integer(score) } else { writer.null() }
             writer.key("timestamp")
-            writer.timeString(timestamp)
+            writer.timestamp(normalized.eventTime)
             writer.endObject()
             return EncodedRecord(key: key, value: writer.bytes)
         }
-    }
-}
-
-/// The RFC 3339 forms of an event's times, formatted once for all its expanded children.
-private struct FormattedTimes {
-    var eventTime: String?
-    var receivedAt: String?
-    var sentAt: String?
-    var clientTimestamp: String?
-
-    init(_ normalized: NormalizedEvent) {
-        eventTime = normalized.eventTime.map(EventTime.rfc3339)
-        receivedAt = normalized.receivedAt.map(EventTime.rfc3339)
-        sentAt = normalized.event.sentAt.map(EventTime.rfc3339)
-        clientTimestamp = normalized.event.timestamp.map(EventTime.rfc3339)
-    }
-}
-
-extension JSONWriter {
-    /// An RFC 3339 time (no escaping needed) or `null`.
-    fileprivate mutating func timeString(_ time: String?) {
-        if let time { plainString(time) } else { null() }
     }
 }

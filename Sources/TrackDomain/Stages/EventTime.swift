@@ -90,14 +90,20 @@ public enum EventTime {
 
     /// Formats epoch milliseconds as `YYYY-MM-DDTHH:MM:SS.mmmZ`.
     public static func rfc3339(_ milliseconds: Int64) -> String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(24)
+        appendRFC3339(milliseconds, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Appends `YYYY-MM-DDTHH:MM:SS.mmmZ` to `bytes`, for writers that avoid an intermediate string.
+    static func appendRFC3339(_ milliseconds: Int64, to bytes: inout [UInt8]) {
         let (seconds, millisecond) = floorDivide(milliseconds, 1000)
         let (days, secondOfDay) = floorDivide(seconds, 86_400)
         let (year, month, day) = civilFromDays(Int(days))
         let hour = Int(secondOfDay / 3600)
         let minute = Int(secondOfDay % 3600 / 60)
         let second = Int(secondOfDay % 60)
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(24)
         appendPadded(year, width: 4, to: &bytes)
         bytes.append(UInt8(ascii: "-"))
         appendPadded(month, width: 2, to: &bytes)
@@ -112,16 +118,12 @@ public enum EventTime {
         bytes.append(UInt8(ascii: "."))
         appendPadded(Int(millisecond), width: 3, to: &bytes)
         bytes.append(UInt8(ascii: "Z"))
-        return String(decoding: bytes, as: UTF8.self)
     }
 
     private static func appendPadded(_ value: Int, width: Int, to bytes: inout [UInt8]) {
-        var divisor = 1
-        for _ in 1..<width { divisor *= 10 }
-        var remainder = value
+        var divisor = width == 4 ? 1000 : width == 3 ? 100 : 10
         while divisor > 0 {
-            bytes.append(UInt8(ascii: "0") + UInt8(remainder / divisor % 10))
-            remainder %= divisor
+            bytes.append(UInt8(ascii: "0") + UInt8(truncatingIfNeeded: value / divisor % 10))
             divisor /= 10
         }
     }

@@ -128,7 +128,7 @@ public enum EventValidator {
         guard case .string(let raw) = value else {
             throw Rejection(.invalidField, field: name, "\(name) must be a string, not \(value.kindDescription)")
         }
-        let eventType = TextNormalization.trimmed(raw).lowercased()
+        let eventType = TextNormalization.lowercased(TextNormalization.trimmed(raw))
         guard !eventType.isEmpty else {
             throw Rejection(.missingField, field: name, "\(name) is empty")
         }
@@ -170,9 +170,9 @@ public enum EventValidator {
 
     /// Trimmed, lowercased, `name:::at:::host` read as `name@host`; nil when empty.
     private static func normalizedEmail(_ raw: String) throws(Rejection) -> String? {
-        let lowered = TextNormalization.trimmed(raw).lowercased()
+        let lowered = TextNormalization.lowercased(TextNormalization.trimmed(raw))
         guard !lowered.isEmpty else { return nil }
-        let email = lowered.replacing(":::at:::", with: "@")
+        let email = TextNormalization.unescapingAt(lowered)
         let utf8 = email.utf8
         let atSigns = utf8.lazy.filter { $0 == UInt8(ascii: "@") }.count
         guard atSigns == 1, utf8.first != UInt8(ascii: "@"), utf8.last != UInt8(ascii: "@") else {
@@ -275,32 +275,49 @@ private struct RawFields {
     var extra: [JSONMember] = []
     private var typePosition = 0
 
+    /// The known top-level names; one hash look-up per member instead of a chain of comparisons.
+    private enum Field {
+        case siteID, eventType, type, bsin, userID, email, properties, attributes, url, href, referer
+        case userAgent, httpMethod, ip, timestamp, sentAt, receivedAt, messageID, isTest
+    }
+
+    private static let fields: [String: Field] = [
+        "site_id": .siteID, "event_type": .eventType, "type": .type, "bsin": .bsin, "user_id": .userID,
+        "email": .email, "properties": .properties, "attributes": .attributes, "url": .url, "href": .href,
+        "referer": .referer, "user_agent": .userAgent, "http_method": .httpMethod, "ip": .ip,
+        "timestamp": .timestamp, "sent_at": .sentAt, "received_at": .receivedAt, "message_id": .messageID,
+        "is_test": .isTest,
+    ]
+
     init(_ object: JSONObject) {
         for member in object.members {
+            guard let field = Self.fields[member.key] else {
+                extra.append(member)
+                continue
+            }
             let value: JSONValue? = member.value.isNull ? nil : member.value
-            switch member.key {
-            case "site_id": siteID = value
-            case "event_type": eventType = value
-            case "type":
+            switch field {
+            case .siteID: siteID = value
+            case .eventType: eventType = value
+            case .type:
                 type = value
                 typePosition = extra.count
-            case "bsin": bsin = value
-            case "user_id": userID = value
-            case "email": email = value
-            case "properties": properties = value
-            case "attributes": attributes = value
-            case "url": url = value
-            case "href": href = value
-            case "referer": referer = value
-            case "user_agent": userAgent = value
-            case "http_method": httpMethod = value
-            case "ip": ip = value
-            case "timestamp": timestamp = value
-            case "sent_at": sentAt = value
-            case "received_at": receivedAt = value
-            case "message_id": messageID = value
-            case "is_test": isTest = value
-            default: extra.append(member)
+            case .bsin: bsin = value
+            case .userID: userID = value
+            case .email: email = value
+            case .properties: properties = value
+            case .attributes: attributes = value
+            case .url: url = value
+            case .href: href = value
+            case .referer: referer = value
+            case .userAgent: userAgent = value
+            case .httpMethod: httpMethod = value
+            case .ip: ip = value
+            case .timestamp: timestamp = value
+            case .sentAt: sentAt = value
+            case .receivedAt: receivedAt = value
+            case .messageID: messageID = value
+            case .isTest: isTest = value
             }
         }
         if eventType != nil, let type {
@@ -311,15 +328,37 @@ private struct RawFields {
     }
 }
 
-/// Unicode-aware trimming without Foundation.
+/// Trimming and lowercasing without Foundation, with ASCII fast paths (identifiers are almost always ASCII).
 enum TextNormalization {
     /// `text` without leading and trailing Unicode whitespace.
     static func trimmed(_ text: String) -> String {
+        let utf8 = text.utf8
+        if let first = utf8.first, let last = utf8.last, isPlainASCII(first), isPlainASCII(last) {
+            return text
+        }
         let scalars = text.unicodeScalars
-        guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }),
-            let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })
+        guard let start = scalars.firstIndex(where: { !$0.properties.isWhitespace }),
+            let end = scalars.lastIndex(where: { !$0.properties.isWhitespace })
         else { return "" }
-        if first == scalars.startIndex && scalars.index(after: last) == scalars.endIndex { return text }
-        return String(scalars[first...last])
+        return String(scalars[start...end])
+    }
+
+    /// `text` lowercased; ASCII text is mapped byte by byte, anything else by Unicode rules.
+    static func lowercased(_ text: String) -> String {
+        let utf8 = text.utf8
+        guard utf8.allSatisfy({ $0 < 0x80 }) else { return text.lowercased() }
+        guard utf8.contains(where: { (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) }) else { return text }
+        return String(decoding: utf8.map { (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) ? $0 | 0x20 : $0 }, as: UTF8.self)
+    }
+
+    /// `text` with every `:::at:::` replaced by `@`.
+    static func unescapingAt(_ text: String) -> String {
+        guard text.utf8.contains(UInt8(ascii: ":")) else { return text }
+        return text.replacing(":::at:::", with: "@")
+    }
+
+    /// A printable ASCII byte other than a space: certainly not whitespace.
+    private static func isPlainASCII(_ byte: UInt8) -> Bool {
+        byte > 0x20 && byte < 0x7F
     }
 }
