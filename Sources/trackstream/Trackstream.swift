@@ -13,7 +13,8 @@ struct Trackstream: AsyncParsableCommand {
             """,
         version: "trackstream 0.1.0 (librdkafka \(Librdkafka.version))",
         subcommands: [
-            RunCommand.self, ProcessCommand.self, CheckConfigCommand.self, TopicsCommand.self, KafkaCheckCommand.self,
+            RunCommand.self, ProcessCommand.self, CheckConfigCommand.self, TopicsCommand.self, GenerateCommand.self,
+            KafkaCheckCommand.self,
         ]
     )
 }
