@@ -25,12 +25,13 @@ public struct JSONParser {
     /// The deepest nesting of arrays and objects accepted, the top-level value counting as 1.
     public static let maximumDepth = 255
 
-    private let bytes: UnsafeRawBufferPointer
+    /// The input as typed bytes: `String(decoding:)` has a fast path for `UnsafeBufferPointer<UInt8>`.
+    private let bytes: UnsafeBufferPointer<UInt8>
     private var index: Int
     private var scratch: [UInt8] = []
 
     private init(bytes: UnsafeRawBufferPointer) {
-        self.bytes = bytes
+        self.bytes = bytes.assumingMemoryBound(to: UInt8.self)
         self.index = 0
     }
 
@@ -223,7 +224,7 @@ public struct JSONParser {
             if let sign = peek(), sign == UInt8(ascii: "+") || sign == UInt8(ascii: "-") { index += 1 }
             guard try consumeDigits() else { throw error("invalid number: digits expected in the exponent") }
         }
-        let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+        let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
         return JSONNumber(text: text, isIntegerLiteral: isInteger)
     }
 
@@ -244,7 +245,7 @@ public struct JSONParser {
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
                 let string = String(
-                    decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<index]),
+                    decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]),
                     as: UTF8.self
                 )
                 index += 1
@@ -265,7 +266,7 @@ public struct JSONParser {
     /// The slow path, taken at the first backslash: copies into a scratch buffer while decoding.
     private mutating func parseEscapedString(from start: Int) throws(JSONParseError) -> String {
         scratch.removeAll(keepingCapacity: true)
-        scratch.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[start..<index]))
+        scratch.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<index]))
         while index < bytes.count {
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
@@ -281,7 +282,7 @@ public struct JSONParser {
             } else {
                 let scalarStart = index
                 try skipMultiByteScalar()
-                scratch.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[scalarStart..<index]))
+                scratch.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[scalarStart..<index]))
             }
         }
         throw error("unterminated string")

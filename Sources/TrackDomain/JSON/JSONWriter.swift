@@ -1,49 +1,53 @@
-/// A deterministic, compact JSON writer appending UTF-8 to a byte buffer.
+/// A deterministic, compact JSON writer appending UTF-8 to a growable buffer.
 ///
 /// Output is a pure function of the calls made: keys are written in the order the caller writes
 /// them, pass-through numbers keep their source text, computed doubles use Swift's shortest
 /// round-trip form, and strings escape only what JSON requires (`"`, `\`, control characters).
-public struct JSONWriter: Sendable {
-    /// The bytes written so far.
-    public private(set) var bytes: [UInt8]
+///
+/// The writer owns its buffer directly (a non-copyable value freed on destruction): appending through
+/// `Array` costs a uniqueness and capacity check per call, and a JSON event is hundreds of calls.
+public struct JSONWriter: ~Copyable {
+    private var buffer: ByteBuffer
     private var needsComma = false
 
     public init(capacity: Int = 1024) {
-        bytes = []
-        bytes.reserveCapacity(capacity)
+        buffer = ByteBuffer(capacity: capacity)
     }
+
+    /// The bytes written so far.
+    public var bytes: [UInt8] { buffer.array }
 
     // MARK: Structure
 
     public mutating func beginObject() {
         separate()
-        bytes.append(UInt8(ascii: "{"))
+        buffer.append(UInt8(ascii: "{"))
         needsComma = false
     }
 
     public mutating func endObject() {
-        bytes.append(UInt8(ascii: "}"))
+        buffer.append(UInt8(ascii: "}"))
         needsComma = true
     }
 
     public mutating func beginArray() {
         separate()
-        bytes.append(UInt8(ascii: "["))
+        buffer.append(UInt8(ascii: "["))
         needsComma = false
     }
 
     public mutating func endArray() {
-        bytes.append(UInt8(ascii: "]"))
+        buffer.append(UInt8(ascii: "]"))
         needsComma = true
     }
 
     /// Writes `"key":`; the next value call writes the member's value.
     public mutating func key(_ key: StaticString) {
         separate()
-        bytes.append(UInt8(ascii: "\""))
-        bytes.append(contentsOf: UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount))
-        bytes.append(UInt8(ascii: "\""))
-        bytes.append(UInt8(ascii: ":"))
+        buffer.append(UInt8(ascii: "\""))
+        buffer.append(contentsOf: UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount))
+        buffer.append(UInt8(ascii: "\""))
+        buffer.append(UInt8(ascii: ":"))
         needsComma = false
     }
 
@@ -51,30 +55,32 @@ public struct JSONWriter: Sendable {
     public mutating func key(_ key: String) {
         separate()
         appendEscaped(key)
-        bytes.append(UInt8(ascii: ":"))
+        buffer.append(UInt8(ascii: ":"))
         needsComma = false
     }
 
+    private mutating func appendLiteral(_ literal: StaticString) {
+        buffer.append(contentsOf: UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
+    }
+
     private mutating func separate() {
-        if needsComma { bytes.append(UInt8(ascii: ",")) }
+        if needsComma { buffer.append(UInt8(ascii: ",")) }
     }
 
     // MARK: Scalars
 
     public mutating func null() {
         separate()
-        bytes.append(contentsOf: [UInt8(ascii: "n"), UInt8(ascii: "u"), UInt8(ascii: "l"), UInt8(ascii: "l")])
+        appendLiteral("null")
         needsComma = true
     }
 
     public mutating func bool(_ value: Bool) {
         separate()
         if value {
-            bytes.append(contentsOf: [UInt8(ascii: "t"), UInt8(ascii: "r"), UInt8(ascii: "u"), UInt8(ascii: "e")])
+            appendLiteral("true")
         } else {
-            bytes.append(contentsOf: [
-                UInt8(ascii: "f"), UInt8(ascii: "a"), UInt8(ascii: "l"), UInt8(ascii: "s"), UInt8(ascii: "e"),
-            ])
+            appendLiteral("false")
         }
         needsComma = true
     }
@@ -93,18 +99,18 @@ public struct JSONWriter: Sendable {
     /// Writes a string whose bytes are known to need no escaping (hex ids, RFC 3339 times).
     public mutating func plainString(_ value: String) {
         separate()
-        bytes.append(UInt8(ascii: "\""))
-        bytes.append(contentsOf: value.utf8)
-        bytes.append(UInt8(ascii: "\""))
+        buffer.append(UInt8(ascii: "\""))
+        buffer.append(contentsOf: value)
+        buffer.append(UInt8(ascii: "\""))
         needsComma = true
     }
 
     /// Writes epoch milliseconds as an RFC 3339 UTC string with milliseconds.
     public mutating func timestamp(_ milliseconds: Int64) {
         separate()
-        bytes.append(UInt8(ascii: "\""))
-        EventTime.appendRFC3339(milliseconds, to: &bytes)
-        bytes.append(UInt8(ascii: "\""))
+        buffer.append(UInt8(ascii: "\""))
+        buffer.appendUninitialized(count: EventTime.rfc3339Length) { EventTime.writeRFC3339(milliseconds, to: $0) }
+        buffer.append(UInt8(ascii: "\""))
         needsComma = true
     }
 
@@ -122,7 +128,7 @@ public struct JSONWriter: Sendable {
     /// Writes a finite double in shortest round-trip form (`0.1`, `1.0`, `1e+16`).
     public mutating func double(_ value: Double) {
         separate()
-        bytes.append(contentsOf: value.description.utf8)
+        buffer.append(contentsOf: value.description)
         needsComma = true
     }
 
@@ -141,7 +147,7 @@ public struct JSONWriter: Sendable {
         case .string(let string): self.string(string)
         case .number(let number):
             separate()
-            bytes.append(contentsOf: number.text.utf8)
+            buffer.append(contentsOf: number.text)
             needsComma = true
         case .array(let elements):
             beginArray()
@@ -165,52 +171,129 @@ public struct JSONWriter: Sendable {
 
     private mutating func appendDecimal(_ value: Int64) {
         if (0..<10).contains(value) {
-            bytes.append(UInt8(ascii: "0") + UInt8(value))
+            buffer.append(UInt8(ascii: "0") + UInt8(value))
         } else {
-            bytes.append(contentsOf: String(value).utf8)
+            buffer.append(contentsOf: String(value))
         }
     }
 
     private mutating func appendEscaped(_ string: String) {
-        bytes.append(UInt8(ascii: "\""))
-        let appended: Void? = string.utf8.withContiguousStorageIfAvailable { appendEscaped(utf8: $0) }
-        if appended == nil {
-            var contiguous = string
-            contiguous.withUTF8 { appendEscaped(utf8: $0) }
-        }
-        bytes.append(UInt8(ascii: "\""))
+        buffer.append(UInt8(ascii: "\""))
+        var contiguous = string
+        contiguous.withUTF8 { appendEscaped(utf8: $0) }
+        buffer.append(UInt8(ascii: "\""))
     }
 
     /// Copies runs that need no escaping in one piece; most strings are a single run.
+    ///
+    /// Clean 8-byte blocks are recognized with word arithmetic (no byte below 0x20, no `"`, no `\`),
+    /// so a typical string costs about one instruction per byte.
     private mutating func appendEscaped(utf8: UnsafeBufferPointer<UInt8>) {
+        guard let base = utf8.baseAddress else { return }
+        var cleanPrefix = 0
+        while cleanPrefix + 8 <= utf8.count,
+            Self.isCleanBlock(UnsafeRawPointer(base + cleanPrefix).loadUnaligned(as: UInt64.self))
+        {
+            cleanPrefix += 8
+        }
         var runStart = 0
-        for index in utf8.indices {
-            let byte = utf8[index]
+        for index in cleanPrefix..<utf8.count {
+            let byte = base[index]
             guard byte < 0x20 || byte == 0x22 || byte == 0x5C else { continue }
-            if runStart < index { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<index])) }
+            if runStart < index { buffer.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<index])) }
             appendEscape(for: byte)
             runStart = index + 1
         }
-        if runStart < utf8.count { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart...])) }
+        if runStart < utf8.count { buffer.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart...])) }
+    }
+
+    /// True when none of the 8 bytes is a control character, a quote or a backslash.
+    @inline(__always)
+    private static func isCleanBlock(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highBits: UInt64 = 0x8080_8080_8080_8080
+        let control = (word &- ones &* 0x20) & ~word & highBits
+        let quoteBytes = word ^ (ones &* 0x22)
+        let quote = (quoteBytes &- ones) & ~quoteBytes & highBits
+        let backslashBytes = word ^ (ones &* 0x5C)
+        let backslash = (backslashBytes &- ones) & ~backslashBytes & highBits
+        return control | quote | backslash == 0
     }
 
     private mutating func appendEscape(for byte: UInt8) {
-        bytes.append(UInt8(ascii: "\\"))
+        buffer.append(UInt8(ascii: "\\"))
         switch byte {
-        case 0x22: bytes.append(UInt8(ascii: "\""))
-        case 0x5C: bytes.append(UInt8(ascii: "\\"))
-        case 0x08: bytes.append(UInt8(ascii: "b"))
-        case 0x0C: bytes.append(UInt8(ascii: "f"))
-        case 0x0A: bytes.append(UInt8(ascii: "n"))
-        case 0x0D: bytes.append(UInt8(ascii: "r"))
-        case 0x09: bytes.append(UInt8(ascii: "t"))
+        case 0x22: buffer.append(UInt8(ascii: "\""))
+        case 0x5C: buffer.append(UInt8(ascii: "\\"))
+        case 0x08: buffer.append(UInt8(ascii: "b"))
+        case 0x0C: buffer.append(UInt8(ascii: "f"))
+        case 0x0A: buffer.append(UInt8(ascii: "n"))
+        case 0x0D: buffer.append(UInt8(ascii: "r"))
+        case 0x09: buffer.append(UInt8(ascii: "t"))
         default:
-            bytes.append(UInt8(ascii: "u"))
-            bytes.append(UInt8(ascii: "0"))
-            bytes.append(UInt8(ascii: "0"))
-            bytes.append(hexDigit(byte >> 4))
-            bytes.append(hexDigit(byte & 0xF))
+            buffer.append(UInt8(ascii: "u"))
+            buffer.append(UInt8(ascii: "0"))
+            buffer.append(UInt8(ascii: "0"))
+            buffer.append(hexDigit(byte >> 4))
+            buffer.append(hexDigit(byte & 0xF))
         }
+    }
+}
+
+/// A growable byte buffer with cheap appends; freed when its owner is destroyed.
+private struct ByteBuffer: ~Copyable {
+    private var storage: UnsafeMutablePointer<UInt8>
+    private var capacity: Int
+    private var count = 0
+
+    init(capacity: Int) {
+        self.capacity = max(capacity, 16)
+        storage = .allocate(capacity: self.capacity)
+    }
+
+    deinit { storage.deallocate() }
+
+    var array: [UInt8] { Array(UnsafeBufferPointer(start: storage, count: count)) }
+
+    @inline(__always)
+    private mutating func reserve(_ additional: Int) {
+        guard count + additional > capacity else { return }
+        let newCapacity = max(capacity * 2, count + additional)
+        let newStorage = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
+        newStorage.initialize(from: storage, count: count)
+        storage.deallocate()
+        storage = newStorage
+        capacity = newCapacity
+    }
+
+    @inline(__always)
+    mutating func append(_ byte: UInt8) {
+        reserve(1)
+        storage[count] = byte
+        count += 1
+    }
+
+    mutating func append(contentsOf bytes: UnsafeBufferPointer<UInt8>) {
+        guard let base = bytes.baseAddress, !bytes.isEmpty else { return }
+        reserve(bytes.count)
+        (storage + count).initialize(from: base, count: bytes.count)
+        count += bytes.count
+    }
+
+    mutating func append(contentsOf string: String) {
+        var string = string
+        string.withUTF8 { append(contentsOf: $0) }
+    }
+
+    mutating func append(contentsOf bytes: [UInt8]) {
+        bytes.withUnsafeBufferPointer { append(contentsOf: $0) }
+    }
+
+    /// Lets `body` write exactly `count` bytes in place.
+    mutating func appendUninitialized(count length: Int, _ body: (UnsafeMutablePointer<UInt8>) -> Void) {
+        reserve(length)
+        body(storage + count)
+        count += length
     }
 }
 

@@ -98,7 +98,7 @@ public struct EventProcessor: Sendable {
     /// A rejection gets the id its event would have had: from a usable message_id, else its coordinates.
     private static func rejectionEventID(_ object: JSONObject?, source: SourceCoordinates) -> EventID {
         if case .string(let messageID)? = object?["message_id"], !messageID.isEmpty,
-            messageID.unicodeScalars.count <= 128
+            TextNormalization.hasAtMost128Characters(messageID)
         {
             return EventID(messageID: messageID)
         }

@@ -56,7 +56,8 @@ public enum CanonicalURL {
         }
         let authorityStart = schemeEnd + 3
         let authorityEnd = url[authorityStart..<baseEnd].firstIndex(of: UInt8(ascii: "/")) ?? baseEnd
-        let hostStart = (url[authorityStart..<authorityEnd].lastIndex(of: UInt8(ascii: "@")).map { $0 + 1 }) ?? authorityStart
+        let hostStart =
+            (url[authorityStart..<authorityEnd].lastIndex(of: UInt8(ascii: "@")).map { $0 + 1 }) ?? authorityStart
         var hostEnd = authorityEnd
         if hostStart < authorityEnd && url[hostStart] == UInt8(ascii: "[") {
             if let close = url[hostStart..<authorityEnd].firstIndex(of: UInt8(ascii: "]")) { hostEnd = close + 1 }
@@ -68,7 +69,8 @@ public enum CanonicalURL {
         let dropPort =
             equals(port, ":") || (equals(scheme, "http", ignoringCase: true) && equals(port, ":80"))
             || (equals(scheme, "https", ignoringCase: true) && equals(port, ":443"))
-        let hasUppercase = url[..<schemeEnd].contains(where: isUppercase) || url[hostStart..<hostEnd].contains(where: isUppercase)
+        let hasUppercase =
+            url[..<schemeEnd].contains(where: isUppercase) || url[hostStart..<hostEnd].contains(where: isUppercase)
         return AuthorityLayout(
             schemeEnd: schemeEnd,
             hostStart: hostStart,

@@ -34,7 +34,7 @@ public struct EnrichedEventEncoder: Sendable {
             for target in targets {
                 let value = encodeOne(
                     normalized,
-                        eventID: isExpanded ? eventID.child(records.count) : eventID.base,
+                    eventID: isExpanded ? eventID.child(records.count) : eventID.base,
                     parentID: isExpanded ? eventID.base : nil,
                     share: (resource, target),
                     isBot: isBot,

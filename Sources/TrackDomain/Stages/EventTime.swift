@@ -88,44 +88,40 @@ public enum EventTime {
         return seconds * 1000 + Int64(millisecond)
     }
 
+    /// The length of every formatted time: `YYYY-MM-DDTHH:MM:SS.mmmZ`.
+    static let rfc3339Length = 24
+
     /// Formats epoch milliseconds as `YYYY-MM-DDTHH:MM:SS.mmmZ`.
     public static func rfc3339(_ milliseconds: Int64) -> String {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(24)
-        appendRFC3339(milliseconds, to: &bytes)
-        return String(decoding: bytes, as: UTF8.self)
+        String(unsafeUninitializedCapacity: rfc3339Length) { buffer in
+            guard let base = buffer.baseAddress else { return 0 }
+            writeRFC3339(milliseconds, to: base)
+            return rfc3339Length
+        }
     }
 
-    /// Appends `YYYY-MM-DDTHH:MM:SS.mmmZ` to `bytes`, for writers that avoid an intermediate string.
-    static func appendRFC3339(_ milliseconds: Int64, to bytes: inout [UInt8]) {
+    /// Writes the ``rfc3339Length`` bytes of `YYYY-MM-DDTHH:MM:SS.mmmZ` at `output`.
+    static func writeRFC3339(_ milliseconds: Int64, to output: UnsafeMutablePointer<UInt8>) {
         let (seconds, millisecond) = floorDivide(milliseconds, 1000)
         let (days, secondOfDay) = floorDivide(seconds, 86_400)
         let (year, month, day) = civilFromDays(Int(days))
-        let hour = Int(secondOfDay / 3600)
-        let minute = Int(secondOfDay % 3600 / 60)
-        let second = Int(secondOfDay % 60)
-        appendPadded(year, width: 4, to: &bytes)
-        bytes.append(UInt8(ascii: "-"))
-        appendPadded(month, width: 2, to: &bytes)
-        bytes.append(UInt8(ascii: "-"))
-        appendPadded(day, width: 2, to: &bytes)
-        bytes.append(UInt8(ascii: "T"))
-        appendPadded(hour, width: 2, to: &bytes)
-        bytes.append(UInt8(ascii: ":"))
-        appendPadded(minute, width: 2, to: &bytes)
-        bytes.append(UInt8(ascii: ":"))
-        appendPadded(second, width: 2, to: &bytes)
-        bytes.append(UInt8(ascii: "."))
-        appendPadded(Int(millisecond), width: 3, to: &bytes)
-        bytes.append(UInt8(ascii: "Z"))
+        put(year, width: 4, then: UInt8(ascii: "-"), at: output)
+        put(month, width: 2, then: UInt8(ascii: "-"), at: output + 5)
+        put(day, width: 2, then: UInt8(ascii: "T"), at: output + 8)
+        put(Int(secondOfDay / 3600), width: 2, then: UInt8(ascii: ":"), at: output + 11)
+        put(Int(secondOfDay % 3600 / 60), width: 2, then: UInt8(ascii: ":"), at: output + 14)
+        put(Int(secondOfDay % 60), width: 2, then: UInt8(ascii: "."), at: output + 17)
+        put(Int(millisecond), width: 3, then: UInt8(ascii: "Z"), at: output + 20)
     }
 
-    private static func appendPadded(_ value: Int, width: Int, to bytes: inout [UInt8]) {
-        var divisor = width == 4 ? 1000 : width == 3 ? 100 : 10
-        while divisor > 0 {
-            bytes.append(UInt8(ascii: "0") + UInt8(truncatingIfNeeded: value / divisor % 10))
-            divisor /= 10
+    /// Writes `value` zero-padded to `width` digits, then `separator`.
+    private static func put(_ value: Int, width: Int, then separator: UInt8, at output: UnsafeMutablePointer<UInt8>) {
+        var remaining = value
+        for offset in stride(from: width - 1, through: 0, by: -1) {
+            output[offset] = UInt8(ascii: "0") + UInt8(truncatingIfNeeded: remaining % 10)
+            remaining /= 10
         }
+        output[width] = separator
     }
 
     private static func floorDivide(_ value: Int64, _ divisor: Int64) -> (Int64, Int64) {

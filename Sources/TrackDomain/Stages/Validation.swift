@@ -114,7 +114,7 @@ public enum EventValidator {
         guard case .string(let siteID) = value else {
             throw Rejection(.invalidField, field: "site_id", "site_id must be a string, not \(value.kindDescription)")
         }
-        guard siteID.unicodeScalars.count <= 128 else {
+        guard TextNormalization.hasAtMost128Characters(siteID) else {
             throw Rejection(.invalidField, field: "site_id", "site_id is longer than 128 characters")
         }
         return siteID
@@ -199,7 +199,7 @@ public enum EventValidator {
 
     private static func validateMessageID(_ value: JSONValue?) throws(Rejection) -> String? {
         guard let value else { return nil }
-        guard case .string(let messageID) = value, messageID.unicodeScalars.count <= 128 else {
+        guard case .string(let messageID) = value, TextNormalization.hasAtMost128Characters(messageID) else {
             throw Rejection(
                 .invalidField,
                 field: "message_id",
@@ -275,23 +275,34 @@ private struct RawFields {
     var extra: [JSONMember] = []
     private var typePosition = 0
 
-    /// The known top-level names; one hash look-up per member instead of a chain of comparisons.
+    /// The known top-level names.
     private enum Field {
         case siteID, eventType, type, bsin, userID, email, properties, attributes, url, href, referer
         case userAgent, httpMethod, ip, timestamp, sentAt, receivedAt, messageID, isTest
     }
 
-    private static let fields: [String: Field] = [
-        "site_id": .siteID, "event_type": .eventType, "type": .type, "bsin": .bsin, "user_id": .userID,
-        "email": .email, "properties": .properties, "attributes": .attributes, "url": .url, "href": .href,
-        "referer": .referer, "user_agent": .userAgent, "http_method": .httpMethod, "ip": .ip,
-        "timestamp": .timestamp, "sent_at": .sentAt, "received_at": .receivedAt, "message_id": .messageID,
-        "is_test": .isTest,
-    ]
+    /// Classifies a key by its first byte, then one or two comparisons: cheaper than hashing every key.
+    private static func field(_ key: String) -> Field? {
+        switch key.utf8.first {
+        case UInt8(ascii: "a"): key == "attributes" ? .attributes : nil
+        case UInt8(ascii: "b"): key == "bsin" ? .bsin : nil
+        case UInt8(ascii: "e"): key == "event_type" ? .eventType : key == "email" ? .email : nil
+        case UInt8(ascii: "h"): key == "href" ? .href : key == "http_method" ? .httpMethod : nil
+        case UInt8(ascii: "i"): key == "ip" ? .ip : key == "is_test" ? .isTest : nil
+        case UInt8(ascii: "m"): key == "message_id" ? .messageID : nil
+        case UInt8(ascii: "p"): key == "properties" ? .properties : nil
+        case UInt8(ascii: "r"): key == "received_at" ? .receivedAt : key == "referer" ? .referer : nil
+        case UInt8(ascii: "s"): key == "site_id" ? .siteID : key == "sent_at" ? .sentAt : nil
+        case UInt8(ascii: "t"): key == "timestamp" ? .timestamp : key == "type" ? .type : nil
+        case UInt8(ascii: "u"):
+            key == "user_id" ? .userID : key == "user_agent" ? .userAgent : key == "url" ? .url : nil
+        default: nil
+        }
+    }
 
     init(_ object: JSONObject) {
         for member in object.members {
-            guard let field = Self.fields[member.key] else {
+            guard let field = Self.field(member.key) else {
                 extra.append(member)
                 continue
             }
@@ -348,13 +359,21 @@ enum TextNormalization {
         let utf8 = text.utf8
         guard utf8.allSatisfy({ $0 < 0x80 }) else { return text.lowercased() }
         guard utf8.contains(where: { (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) }) else { return text }
-        return String(decoding: utf8.map { (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) ? $0 | 0x20 : $0 }, as: UTF8.self)
+        return String(
+            decoding: utf8.map { (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) ? $0 | 0x20 : $0 },
+            as: UTF8.self
+        )
     }
 
     /// `text` with every `:::at:::` replaced by `@`.
     static func unescapingAt(_ text: String) -> String {
         guard text.utf8.contains(UInt8(ascii: ":")) else { return text }
         return text.replacing(":::at:::", with: "@")
+    }
+
+    /// Whether `text` has at most 128 Unicode scalars (the contract's "characters"), counted only when needed.
+    static func hasAtMost128Characters(_ text: String) -> Bool {
+        text.utf8.count <= 128 || text.unicodeScalars.count <= 128
     }
 
     /// A printable ASCII byte other than a space: certainly not whitespace.
