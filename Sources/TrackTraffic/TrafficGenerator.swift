@@ -1,17 +1,23 @@
 /// Generates realistic synthetic raw tracking events, deterministically for a seed.
 ///
-/// The traffic models what Boomtrain-style collectors receive (events.md §1): the standard event
-/// types (viewed 44 %, liked 12 % with scores on several scales, shared 8 % with one to six targets,
-/// commented, purchased and updated_cart with item aliases, started_membership) and custom types;
-/// the `type` / `attributes` aliases; ISO-8601, epoch-millisecond and epoch-second times with client
-/// clock skew; events without `received_at`; unknown top-level fields; email identities; about 3 %
-/// crawler user agents among ~160 real browser and app agents; and about 5 % malformed values that
-/// together hit every rejection reason of events.md §2 except `processing_error` (see ``Malformation``).
+/// The traffic models what Boomtrain-style collectors receive (events.md §1), for demos, tests and
+/// load (`trackstream generate`). By event type: viewed 44 %, liked 12 % (no score, 1...5 scores,
+/// -1 dislikes, 0...10 on `acme-news`, some per-event `score_min`/`score_max`), shared 8 % (one to six
+/// targets, some duplicated, some two-resource shares), commented 6 %, purchased 4 % and
+/// updated_cart 6 % (one to four items with the `item_id`/`sku`/`id`/`item_qty` aliases and string
+/// prices), started_membership 2 %, and custom types 18 % (`searched`, `video:play`,
+/// `newsletter_signup`, `checkout.step-2`). Across types: the `type` and `attributes` aliases on
+/// 10 % each; ISO-8601 (UTC or with an offset), epoch-millisecond and epoch-second times with
+/// client delay and clock skew; 10 % without `received_at`; legacy `id`/`model` resources; unknown
+/// top-level fields; email identities (some escaped `name:::at:::host`); about 3 % crawler user
+/// agents (ones uap-core classifies as `Spider`) among ~160 browser and app agents; and about 5 %
+/// malformed values that together hit every rejection reason of events.md §2 except
+/// `processing_error` (see ``Malformation``). Values average about 570 bytes.
 ///
 /// It is a pure value: no I/O, no clock, no global randomness. The same seed, start time and
-/// configuration always give the same events, byte for byte, in the same order. It is a `Sendable`
-/// struct with a `mutating` ``next()``: a copy continues independently from the copied state, so a
-/// producer task owns its generator and nothing needs locking.
+/// configuration always give the same events, byte for byte, in the same order, on any platform.
+/// It is a `Sendable` struct with a `mutating` ``next()`` rather than a class: a copy continues
+/// independently from the copied state, so a producing task owns its generator and nothing locks.
 public struct TrafficGenerator: Sendable {
     /// Rating scales the generated sites use instead of the contract's default 1...5: a pipeline that
     /// processes this traffic must configure them (`sites:` in the pipeline file), or those sites'
@@ -56,7 +62,7 @@ public struct TrafficGenerator: Sendable {
             hasBotUserAgent: composed.hasBotUserAgent
         )
         generatedCount += 1
-        let meanInterval = max(0, configuration.meanIntervalMilliseconds)
+        let meanInterval = min(max(0, configuration.meanIntervalMilliseconds), 3_600_000)
         clock += Int64(random.below(Int(2 * meanInterval + 1)))
         return event
     }
