@@ -44,22 +44,41 @@ enum JSONBytesWriter {
 
     private static func writeString(_ text: String, into output: inout [UInt8]) {
         output.append(UInt8(ascii: "\""))
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
-            case UInt8(ascii: "\\"): output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
-            case UInt8(ascii: "\n"): output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
-            case UInt8(ascii: "\r"): output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
-            case UInt8(ascii: "\t"): output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
-            case 0..<0x20:
-                output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0")])
-                output.append(hexDigit(byte >> 4))
-                output.append(hexDigit(byte & 0xF))
-            default:
-                output.append(byte)
-            }
+        let written: Void? = text.utf8.withContiguousStorageIfAvailable { bytes in
+            append(bytes, to: &output)
         }
+        if written == nil { append(Array(text.utf8), to: &output) }
         output.append(UInt8(ascii: "\""))
+    }
+
+    /// Copies plain text in one go; escapes byte by byte only when the text needs it.
+    private static func append(_ bytes: some Collection<UInt8>, to output: inout [UInt8]) {
+        if bytes.contains(where: needsEscape) {
+            for byte in bytes { appendEscaped(byte, to: &output) }
+        } else {
+            output.append(contentsOf: bytes)
+        }
+    }
+
+    /// Quote, backslash and control characters must be escaped inside a JSON string.
+    private static func needsEscape(_ byte: UInt8) -> Bool {
+        byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\")
+    }
+
+    private static func appendEscaped(_ byte: UInt8, to output: inout [UInt8]) {
+        switch byte {
+        case UInt8(ascii: "\""): output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
+        case UInt8(ascii: "\\"): output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
+        case UInt8(ascii: "\n"): output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
+        case UInt8(ascii: "\r"): output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
+        case UInt8(ascii: "\t"): output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
+        case 0..<0x20:
+            output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0")])
+            output.append(hexDigit(byte >> 4))
+            output.append(hexDigit(byte & 0xF))
+        default:
+            output.append(byte)
+        }
     }
 
     private static func hexDigit(_ nibble: UInt8) -> UInt8 {
