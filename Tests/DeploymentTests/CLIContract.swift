@@ -1,0 +1,164 @@
+import TrackPipeline
+
+/// The `trackstream` command line the deployment files and docs may use (service.md "Commands", plus
+/// the run options of the container contract). A command in docker-compose.yml, in the Dockerfile's
+/// CMD or in docs/operations.md that this table does not accept would fail in the binary too.
+struct CommandContract: Sendable {
+    /// `["topics", "create"]`.
+    var path: [String]
+    /// Options that take a value (`--brokers B` or `--brokers=B`), with the check of that value.
+    var options: [String: ValueKind]
+    /// Options that take no value.
+    var flags: Set<String>
+    /// How many positional arguments (PIPELINE) may follow.
+    var maximumPositionals: Int
+
+    enum ValueKind: Sendable, Equatable {
+        case text
+        case positiveInteger
+        case integer
+        case positiveNumber
+        case listenAddress
+        case choice(Set<String>)
+    }
+
+    static let all: [CommandContract] = [
+        CommandContract(
+            path: ["run"],
+            options: [
+                "--brokers": .text, "--group": .text, "--metrics-listen": .listenAddress,
+                "--log-level": .choice(["trace", "debug", "info", "notice", "warning", "error", "critical"]),
+                "--log-format": .choice(["json", "logfmt"]), "--shutdown-timeout": .positiveNumber,
+            ],
+            flags: ["--until-caught-up"],
+            maximumPositionals: 1
+        ),
+        CommandContract(
+            path: ["topics", "create"],
+            options: ["--brokers": .text, "--partitions": .positiveInteger, "--replication-factor": .positiveInteger],
+            flags: [],
+            maximumPositionals: 1
+        ),
+        CommandContract(
+            path: ["generate"],
+            options: [
+                "--brokers": .text, "--topic": .text, "--count": .positiveInteger, "--rate": .positiveNumber,
+                "--seed": .integer,
+            ],
+            flags: [],
+            maximumPositionals: 0
+        ),
+        CommandContract(
+            path: ["check-config"],
+            options: ["--brokers": .text, "--group": .text],
+            flags: [],
+            maximumPositionals: 1
+        ),
+        CommandContract(
+            path: ["offsets", "show"],
+            options: ["--brokers": .text, "--group": .text, "--topic": .text],
+            flags: [],
+            maximumPositionals: 0
+        ),
+        CommandContract(
+            path: ["offsets", "reset"],
+            options: [
+                "--brokers": .text, "--group": .text, "--topic": .text, "--to-offset": .integer,
+                "--shift-by": .integer, "--to-datetime": .text, "--by-duration": .text,
+            ],
+            flags: ["--to-earliest", "--to-latest", "--execute"],
+            maximumPositionals: 0
+        ),
+        CommandContract(
+            path: ["replay"],
+            options: [
+                "--brokers": .text, "--from-datetime": .text, "--from-offset": .integer, "--to-datetime": .text,
+                "--to-offset": .integer, "--output-prefix": .text,
+            ],
+            flags: [],
+            maximumPositionals: 1
+        ),
+        CommandContract(
+            path: ["process"],
+            options: [
+                "--input": .text, "--output-dir": .text, "--pipeline": .text, "--topic": .text,
+                "--bot-regexes": .text,
+            ],
+            flags: ["--quiet"],
+            maximumPositionals: 0
+        ),
+    ]
+
+    /// Parses the arguments that follow `trackstream`; throws with the reason a binary would refuse them.
+    static func parse(_ arguments: [String]) throws(DeploymentFileError) -> Invocation {
+        let matching = all.filter { arguments.starts(with: $0.path) }
+        guard let contract = matching.max(by: { $0.path.count < $1.path.count }) else {
+            let known = all.map { $0.path.joined(separator: " ") }.joined(separator: ", ")
+            throw DeploymentFileError("`\(arguments.joined(separator: " "))`: no such subcommand (known: \(known))")
+        }
+        var invocation = Invocation(path: contract.path, options: [:], flags: [], positionals: [])
+        var remaining = arguments.dropFirst(contract.path.count)[...]
+        while let argument = remaining.popFirst() {
+            guard argument.hasPrefix("-") else {
+                invocation.positionals.append(argument)
+                continue
+            }
+            var name = argument
+            var value: String?
+            if let equals = argument.firstIndex(of: "=") {
+                name = String(argument[..<equals])
+                value = String(argument[argument.index(after: equals)...])
+            }
+            if contract.flags.contains(name) {
+                guard value == nil else { throw DeploymentFileError("\(name) takes no value") }
+                invocation.flags.insert(name)
+            } else if let kind = contract.options[name] {
+                guard let given = value ?? remaining.popFirst() else {
+                    throw DeploymentFileError("\(name) needs a value")
+                }
+                guard kind.accepts(given) else {
+                    throw DeploymentFileError("\(name) \(given): not a valid value (\(kind))")
+                }
+                guard invocation.options[name] == nil else { throw DeploymentFileError("\(name) is given twice") }
+                invocation.options[name] = given
+            } else {
+                throw DeploymentFileError(
+                    "`trackstream \(contract.path.joined(separator: " "))` has no option \(name)"
+                )
+            }
+        }
+        guard invocation.positionals.count <= contract.maximumPositionals else {
+            throw DeploymentFileError(
+                "`trackstream \(contract.path.joined(separator: " "))` takes at most "
+                    + "\(contract.maximumPositionals) positional argument(s), got \(invocation.positionals)"
+            )
+        }
+        return invocation
+    }
+}
+
+extension CommandContract.ValueKind {
+    func accepts(_ value: String) -> Bool {
+        switch self {
+        case .text: !value.isEmpty
+        case .positiveInteger: Int(value).map { $0 > 0 } ?? false
+        case .integer: Int(value) != nil
+        case .positiveNumber: Double(value).map { $0 > 0 && $0.isFinite } ?? false
+        case .listenAddress: ListenAddress(parsing: value) != nil
+        case .choice(let values): values.contains(value)
+        }
+    }
+}
+
+/// A command line that the contract accepts.
+struct Invocation: Sendable, Equatable {
+    var path: [String]
+    var options: [String: String]
+    var flags: Set<String>
+    var positionals: [String]
+
+    var subcommand: String { path.joined(separator: " ") }
+
+    /// The pipeline file the command reads: its argument, or the binary's default.
+    var pipeline: String { positionals.first ?? PipelineLoader.defaultPath }
+}

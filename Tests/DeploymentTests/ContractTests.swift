@@ -1,0 +1,60 @@
+import Testing
+
+/// The CLI contract table itself: it must refuse what the binary would refuse, or the other checks prove
+/// nothing.
+@Suite("CLI contract")
+struct ContractTests {
+    @Test(
+        "accepts the documented forms",
+        arguments: [
+            (["run"], "run"),
+            (["run", "Pipelines/track.yml", "--brokers", "k:9092", "--group=g", "--until-caught-up"], "run"),
+            (["run", "--metrics-listen", "[::]:9464", "--log-level", "debug", "--log-format", "logfmt"], "run"),
+            (["run", "--shutdown-timeout", "2.5"], "run"),
+            (["topics", "create", "--partitions", "12", "--replication-factor", "3"], "topics create"),
+            (["generate", "--count", "1000", "--rate", "500", "--seed", "7", "--topic", "track.raw"], "generate"),
+            (["check-config", "Pipelines/track.yml"], "check-config"),
+            (["offsets", "show", "--group", "g", "--topic", "track.raw"], "offsets show"),
+            (
+                ["offsets", "reset", "--group", "g", "--topic", "t:0,1", "--shift-by", "-100", "--execute"],
+                "offsets reset"
+            ),
+            (["replay", "--from-datetime", "2026-11-28T00:00:00Z", "--output-prefix", "replay."], "replay"),
+        ]
+    )
+    func accepts(arguments: [String], subcommand: String) throws {
+        #expect(try CommandContract.parse(arguments).subcommand == subcommand)
+    }
+
+    @Test(
+        "refuses unknown subcommands and flags, missing or bad values, extra positionals",
+        arguments: [
+            ["serve"],
+            ["topics"],
+            ["run", "--metrics-port", "9464"],
+            ["run", "--metrics-listen", "9464"],
+            ["run", "--metrics-listen", "0.0.0.0:99999"],
+            ["run", "--log-level", "verbose"],
+            ["run", "--log-format", "text"],
+            ["run", "--shutdown-timeout", "0"],
+            ["run", "--until-caught-up=yes"],
+            ["run", "a.yml", "b.yml"],
+            ["run", "--brokers"],
+            ["run", "--group", "a", "--group", "b"],
+            ["topics", "create", "--partitions", "0"],
+            ["topics", "create", "--partitions", "twelve"],
+            ["generate", "Pipelines/track.yml"],
+            ["generate", "--rate", "-5"],
+            ["check-config", "--partitions", "3"],
+        ]
+    )
+    func refuses(arguments: [String]) {
+        #expect(throws: DeploymentFileError.self) { try CommandContract.parse(arguments) }
+    }
+
+    @Test("a command's pipeline is its argument, else the binary's default")
+    func pipelineArgument() throws {
+        #expect(try CommandContract.parse(["run"]).pipeline == "Pipelines/track.yml")
+        #expect(try CommandContract.parse(["run", "/config/p.yml"]).pipeline == "/config/p.yml")
+    }
+}
