@@ -27,10 +27,9 @@ enum BLAKE2b {
 
     /// The 16-byte digest of `message`, as 32 lowercase hex characters.
     static func hexDigest16(of message: [UInt8]) -> String {
-        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 40) { words in
+        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 24) { words in
             let state = UnsafeMutableBufferPointer(rebasing: words[0..<8])
-            let work = UnsafeMutableBufferPointer(rebasing: words[8..<24])
-            let block = UnsafeMutableBufferPointer(rebasing: words[24..<40])
+            let block = UnsafeMutableBufferPointer(rebasing: words[8..<24])
             for index in 0..<8 { state[index] = initializationVector[index] }
             state[0] ^= 0x0101_0000 ^ UInt64(digestLength)
             var processed: UInt64 = 0
@@ -43,61 +42,78 @@ enum BLAKE2b {
                     block[byteIndex >> 3] |= UInt64(message[offset + byteIndex]) << (8 * UInt64(byteIndex & 7))
                 }
                 processed += UInt64(chunk)
-                compress(state: state, work: work, block: block, counter: processed, isLast: isLast)
+                compress(state: state, block: block, counter: processed, isLast: isLast)
                 offset += chunk
             } while offset < message.count
             return hex(state)
         }
     }
 
+    /// The compression function F, with the working vector in locals so it stays in registers.
     private static func compress(
         state: UnsafeMutableBufferPointer<UInt64>,
-        work v: UnsafeMutableBufferPointer<UInt64>,
         block: UnsafeMutableBufferPointer<UInt64>,
         counter: UInt64,
         isLast: Bool
     ) {
-        for index in 0..<8 {
-            v[index] = state[index]
-            v[index + 8] = initializationVector[index]
-        }
-        v[12] ^= counter
-        if isLast { v[14] = ~v[14] }
+        var v0 = state[0]
+        var v1 = state[1]
+        var v2 = state[2]
+        var v3 = state[3]
+        var v4 = state[4]
+        var v5 = state[5]
+        var v6 = state[6]
+        var v7 = state[7]
+        var v8 = initializationVector[0]
+        var v9 = initializationVector[1]
+        var v10 = initializationVector[2]
+        var v11 = initializationVector[3]
+        var v12 = initializationVector[4] ^ counter
+        var v13 = initializationVector[5]
+        var v14 = isLast ? ~initializationVector[6] : initializationVector[6]
+        var v15 = initializationVector[7]
         sigma.withUnsafeBufferPointer { sigma in
             for round in 0..<12 {
-                let s = UnsafeBufferPointer(rebasing: sigma[(round % 10) * 16..<(round % 10) * 16 + 16])
-                func m(_ index: Int) -> UInt64 { block[Int(s[index])] }
-                mix(v, 0, 4, 8, 12, m(0), m(1))
-                mix(v, 1, 5, 9, 13, m(2), m(3))
-                mix(v, 2, 6, 10, 14, m(4), m(5))
-                mix(v, 3, 7, 11, 15, m(6), m(7))
-                mix(v, 0, 5, 10, 15, m(8), m(9))
-                mix(v, 1, 6, 11, 12, m(10), m(11))
-                mix(v, 2, 7, 8, 13, m(12), m(13))
-                mix(v, 3, 4, 9, 14, m(14), m(15))
+                let base = (round % 10) * 16
+                func m(_ index: Int) -> UInt64 { block[Int(sigma[base + index])] }
+                mix(&v0, &v4, &v8, &v12, m(0), m(1))
+                mix(&v1, &v5, &v9, &v13, m(2), m(3))
+                mix(&v2, &v6, &v10, &v14, m(4), m(5))
+                mix(&v3, &v7, &v11, &v15, m(6), m(7))
+                mix(&v0, &v5, &v10, &v15, m(8), m(9))
+                mix(&v1, &v6, &v11, &v12, m(10), m(11))
+                mix(&v2, &v7, &v8, &v13, m(12), m(13))
+                mix(&v3, &v4, &v9, &v14, m(14), m(15))
             }
         }
-        for index in 0..<8 { state[index] ^= v[index] ^ v[index + 8] }
+        state[0] ^= v0 ^ v8
+        state[1] ^= v1 ^ v9
+        state[2] ^= v2 ^ v10
+        state[3] ^= v3 ^ v11
+        state[4] ^= v4 ^ v12
+        state[5] ^= v5 ^ v13
+        state[6] ^= v6 ^ v14
+        state[7] ^= v7 ^ v15
     }
 
+    /// The mixing function G.
     @inline(__always)
     private static func mix(
-        _ v: UnsafeMutableBufferPointer<UInt64>,
-        _ a: Int,
-        _ b: Int,
-        _ c: Int,
-        _ d: Int,
+        _ a: inout UInt64,
+        _ b: inout UInt64,
+        _ c: inout UInt64,
+        _ d: inout UInt64,
         _ x: UInt64,
         _ y: UInt64
     ) {
-        v[a] = v[a] &+ v[b] &+ x
-        v[d] = (v[d] ^ v[a]).rotatedRight(by: 32)
-        v[c] = v[c] &+ v[d]
-        v[b] = (v[b] ^ v[c]).rotatedRight(by: 24)
-        v[a] = v[a] &+ v[b] &+ y
-        v[d] = (v[d] ^ v[a]).rotatedRight(by: 16)
-        v[c] = v[c] &+ v[d]
-        v[b] = (v[b] ^ v[c]).rotatedRight(by: 63)
+        a = a &+ b &+ x
+        d = (d ^ a).rotatedRight(by: 32)
+        c = c &+ d
+        b = (b ^ c).rotatedRight(by: 24)
+        a = a &+ b &+ y
+        d = (d ^ a).rotatedRight(by: 16)
+        c = c &+ d
+        b = (b ^ c).rotatedRight(by: 63)
     }
 
     private static func hex(_ state: UnsafeMutableBufferPointer<UInt64>) -> String {

@@ -124,12 +124,17 @@ public struct JSONParser {
             return JSONObject(members: members)
         }
         var seenKeys: Set<String>? = nil
+        var keyFingerprints: UInt64 = 0
         while true {
             skipWhitespace()
             guard peek() == UInt8(ascii: "\"") else { throw error("expected a string key") }
             let keyOffset = index
             let key = try parseString()
-            try rejectDuplicate(key, at: keyOffset, in: members, seenKeys: &seenKeys)
+            let fingerprint = Self.fingerprint(of: key)
+            if keyFingerprints & fingerprint != 0 {
+                try rejectDuplicate(key, at: keyOffset, in: members, seenKeys: &seenKeys)
+            }
+            keyFingerprints |= fingerprint
             skipWhitespace()
             guard peek() == UInt8(ascii: ":") else { throw error("expected ':' after a key") }
             index += 1
@@ -149,6 +154,14 @@ public struct JSONParser {
                 throw error("expected ',' or '}' in an object")
             }
         }
+    }
+
+    /// One bit chosen by a key's length and end bytes: keys with different bits cannot be equal, so the
+    /// comparison scan below runs only on a fingerprint collision.
+    private static func fingerprint(of key: String) -> UInt64 {
+        let utf8 = key.utf8
+        let mix = utf8.count &* 7 &+ Int(utf8.first ?? 0) &* 3 &+ Int(utf8.last ?? 0)
+        return 1 << UInt64(mix & 63)
     }
 
     /// Small objects are checked by a linear scan; past 16 members a set keeps it linear overall.
@@ -241,6 +254,7 @@ public struct JSONParser {
     private mutating func parseString() throws(JSONParseError) -> String {
         index += 1
         let start = index
+        skipPlainASCIIWords()
         while index < bytes.count {
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
@@ -261,6 +275,16 @@ public struct JSONParser {
             }
         }
         throw error("unterminated string")
+    }
+
+    /// Skips 8-byte blocks of printable ASCII other than `"` and `\`, the bulk of every string.
+    private mutating func skipPlainASCIIWords() {
+        guard let base = bytes.baseAddress else { return }
+        while index + 8 <= bytes.count {
+            let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
+            guard JSONBytes.isPlainASCIIBlock(word) else { return }
+            index += 8
+        }
     }
 
     /// The slow path, taken at the first backslash: copies into a scratch buffer while decoding.
@@ -378,5 +402,36 @@ public struct JSONParser {
             throw error("invalid UTF-8")
         }
         index += length
+    }
+}
+
+/// Word-at-a-time checks on 8 bytes of JSON text (the classic "has a zero byte" bit trick).
+enum JSONBytes {
+    private static let ones: UInt64 = 0x0101_0101_0101_0101
+    private static let highBits: UInt64 = 0x8080_8080_8080_8080
+
+    /// True when some byte of `word` equals `byte`.
+    @inline(__always)
+    private static func contains(_ word: UInt64, byte: UInt8) -> Bool {
+        let difference = word ^ (ones &* UInt64(byte))
+        return (difference &- ones) & ~difference & highBits != 0
+    }
+
+    /// True when some byte of `word` is below 0x20.
+    @inline(__always)
+    private static func containsControl(_ word: UInt64) -> Bool {
+        (word &- ones &* 0x20) & ~word & highBits != 0
+    }
+
+    /// No control character, quote or backslash: the block can be copied into a JSON string as is.
+    @inline(__always)
+    static func isCleanBlock(_ word: UInt64) -> Bool {
+        !containsControl(word) && !contains(word, byte: 0x22) && !contains(word, byte: 0x5C)
+    }
+
+    /// A clean block that is also pure ASCII: nothing in it needs UTF-8 validation.
+    @inline(__always)
+    static func isPlainASCIIBlock(_ word: UInt64) -> Bool {
+        word & highBits == 0 && isCleanBlock(word)
     }
 }

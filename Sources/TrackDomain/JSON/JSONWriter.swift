@@ -179,8 +179,12 @@ public struct JSONWriter: ~Copyable {
 
     private mutating func appendEscaped(_ string: String) {
         buffer.append(UInt8(ascii: "\""))
-        var contiguous = string
-        contiguous.withUTF8 { appendEscaped(utf8: $0) }
+        let copied: Void? = string.utf8.withContiguousStorageIfAvailable { appendEscaped(utf8: $0) }
+        if copied == nil {
+            for byte in string.utf8 {
+                if byte < 0x20 || byte == 0x22 || byte == 0x5C { appendEscape(for: byte) } else { buffer.append(byte) }
+            }
+        }
         buffer.append(UInt8(ascii: "\""))
     }
 
@@ -192,7 +196,7 @@ public struct JSONWriter: ~Copyable {
         guard let base = utf8.baseAddress else { return }
         var cleanPrefix = 0
         while cleanPrefix + 8 <= utf8.count,
-            Self.isCleanBlock(UnsafeRawPointer(base + cleanPrefix).loadUnaligned(as: UInt64.self))
+            JSONBytes.isCleanBlock(UnsafeRawPointer(base + cleanPrefix).loadUnaligned(as: UInt64.self))
         {
             cleanPrefix += 8
         }
@@ -205,19 +209,6 @@ public struct JSONWriter: ~Copyable {
             runStart = index + 1
         }
         if runStart < utf8.count { buffer.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart...])) }
-    }
-
-    /// True when none of the 8 bytes is a control character, a quote or a backslash.
-    @inline(__always)
-    private static func isCleanBlock(_ word: UInt64) -> Bool {
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let highBits: UInt64 = 0x8080_8080_8080_8080
-        let control = (word &- ones &* 0x20) & ~word & highBits
-        let quoteBytes = word ^ (ones &* 0x22)
-        let quote = (quoteBytes &- ones) & ~quoteBytes & highBits
-        let backslashBytes = word ^ (ones &* 0x5C)
-        let backslash = (backslashBytes &- ones) & ~backslashBytes & highBits
-        return control | quote | backslash == 0
     }
 
     private mutating func appendEscape(for byte: UInt8) {
