@@ -110,6 +110,15 @@ struct SignalTests {
             kind: "explicit"
         ),
         Row(
+            rule: "extreme per-event bounds do not overflow",
+            json: TestSupport.event(
+                #""properties":{"score":5,"score_min":-9223372036854775808,"score_max":9223372036854775807}"#,
+                type: "liked"
+            ),
+            values: ["0.0"],
+            kind: "explicit"
+        ),
+        Row(
             rule: "per-site scale",
             json: #"{"site_id":"acme-news","event_type":"liked","bsin":"b","url":"u","properties":{"score":7}}"#,
             values: ["0.3999999999999999"],

@@ -21,10 +21,13 @@ public struct EventProcessor: Sendable {
 
     /// Processes one raw record. `value` nil is a tombstone, rejected as `invalid_json`.
     public func process(value: UnsafeRawBufferPointer?, source: SourceCoordinates) -> ProcessingOutcome {
-        var object: JSONObject? = nil
+        let object: JSONObject
         do {
             object = try decode(value)
-            guard let object else { return ProcessingOutcome() }
+        } catch {
+            return rejected(error, value: value, object: nil, source: source)
+        }
+        do {
             let validated = try EventValidator.validate(object)
             let normalized = try normalizer.normalize(validated, kafkaTimestamp: source.timestamp)
             let eventID = validated.messageID.map(EventID.init(messageID:)) ?? EventID(source: source)
@@ -54,8 +57,7 @@ public struct EventProcessor: Sendable {
         error: String
     ) -> EncodedRecord {
         let rejection = Rejection(.processingError, field: nil, "the service failed to process the record: \(error)")
-        return rejected(rejection, value: value, object: nil, source: source).rejection
-            ?? EncodedRecord(key: nil, value: [])
+        return rejectionRecord(rejection, value: value, object: nil, source: source)
     }
 
     private func decode(_ value: UnsafeRawBufferPointer?) throws(Rejection) -> JSONObject {
@@ -87,11 +89,22 @@ public struct EventProcessor: Sendable {
         object: JSONObject?,
         source: SourceCoordinates
     ) -> ProcessingOutcome {
-        let eventID = Self.rejectionEventID(object, source: source)
-        let encoded = rejectionEncoder.encode(rejection, eventID: eventID, value: value, source: source)
-        return ProcessingOutcome(
-            rejection: EncodedRecord(key: nil, value: encoded),
+        ProcessingOutcome(
+            rejection: rejectionRecord(rejection, value: value, object: object, source: source),
             rejectionReason: rejection.reason
+        )
+    }
+
+    private func rejectionRecord(
+        _ rejection: Rejection,
+        value: UnsafeRawBufferPointer?,
+        object: JSONObject?,
+        source: SourceCoordinates
+    ) -> EncodedRecord {
+        let eventID = Self.rejectionEventID(object, source: source)
+        return EncodedRecord(
+            key: nil,
+            value: rejectionEncoder.encode(rejection, eventID: eventID, value: value, source: source)
         )
     }
 

@@ -24,8 +24,11 @@ public struct ScoreScale: Sendable, Hashable, CustomStringConvertible {
     public func contains(_ score: Int64) -> Bool { (min...max).contains(score) }
 
     /// Maps `score` linearly onto -1...1: `2·(s−min)/(max−min) − 1`.
+    ///
+    /// Computed in `Double` so that extreme per-event bounds cannot overflow `Int64`; differences of
+    /// realistic scores are exact either way.
     public func preference(of score: Int64) -> Double {
-        2.0 * Double(score - min) / Double(max - min) - 1.0
+        2.0 * (Double(score) - Double(min)) / (Double(max) - Double(min)) - 1.0
     }
 
     public var description: String { "\(min)..\(max)" }
