@@ -100,7 +100,7 @@ private struct BrokenEvent {
             updateProperties { $0["target_user_id"] = target }
         case .fanoutOverLimit:
             setEventType("shared")
-            let targets = (0..<random.int(in: 101...150)).map { "u-\(PropertiesComposer.zeroPadded($0, 4))" }
+            let targets = (0..<random.int(in: 101...150)).map { "u-\(String(zeroPadded: $0, width: 4))" }
             updateProperties { $0["target_user_id"] = .strings(targets) }
         case .invalidItems:
             breakItems(using: &random)

@@ -47,7 +47,7 @@ enum PropertiesComposer {
             properties["items"] = .array(items(count: random.int(in: 1...4), using: &random).map(JSONFragment.object))
             properties["currency"] = .string("USD")
             if eventType == "purchased" {
-                properties["order_id"] = .string("A-\(zeroPadded(random.below(10_000_000), 7))")
+                properties["order_id"] = .string("A-\(String(zeroPadded: random.below(10_000_000), width: 7))")
                 if random.chance(0.2) { properties["total"] = .number(decimal(cents: random.int(in: 500...50_000))) }
             }
         case "started_membership":
@@ -75,7 +75,7 @@ enum PropertiesComposer {
             let idKey = random.element(of: [
                 "resource_id", "resource_id", "resource_id", "resource_id", "item_id", "sku", "id",
             ])
-            item[idKey] = .string("sku-\(zeroPadded(random.below(50_000), 5))")
+            item[idKey] = .string("sku-\(String(zeroPadded: random.below(50_000), width: 5))")
             if random.chance(0.4) { item["name"] = .string(words(2...4, using: &random).capitalizedFirst) }
             let price = decimal(cents: random.int(in: 50...25_000))
             item["price"] = random.chance(0.2) ? .string(price) : .number(price)
@@ -95,12 +95,7 @@ enum PropertiesComposer {
 
     /// `cents` as a decimal with two fraction digits, e.g. `12.50`.
     static func decimal(cents: Int) -> String {
-        "\(cents / 100).\(zeroPadded(cents % 100, 2))"
-    }
-
-    static func zeroPadded(_ value: Int, _ width: Int) -> String {
-        let digits = String(value)
-        return String(repeating: "0", count: max(0, width - digits.count)) + digits
+        "\(cents / 100).\(String(zeroPadded: cents % 100, width: 2))"
     }
 
     /// An explicit resource (sometimes under the legacy `id` / `model` names), a section and a title.

@@ -6,20 +6,20 @@ enum TimeText {
         let local = milliseconds + Int64(offsetMinutes) * 60_000
         let (days, millisecondOfDay) = floorDivision(local, 86_400_000)
         let date = CivilDate(daysSinceEpoch: days)
-        let secondOfDay = millisecondOfDay / 1000
-        var text = "\(padded(date.year, 4))-\(padded(date.month, 2))-\(padded(date.day, 2))"
-        text += "T\(padded(secondOfDay / 3600, 2)):\(padded(secondOfDay / 60 % 60, 2)):\(padded(secondOfDay % 60, 2))"
-        if includesMilliseconds { text += ".\(padded(millisecondOfDay % 1000, 3))" }
+        let second = millisecondOfDay / 1000
+        var text = String(zeroPadded: Int(date.year), width: 4)
+        text += "-\(twoDigits(date.month))-\(twoDigits(date.day))"
+        text += "T\(twoDigits(second / 3600)):\(twoDigits(second / 60 % 60)):\(twoDigits(second % 60))"
+        if includesMilliseconds { text += "." + String(zeroPadded: Int(millisecondOfDay % 1000), width: 3) }
         guard offsetMinutes != 0 else { return text + "Z" }
-        let sign = offsetMinutes < 0 ? "-" : "+"
         let magnitude = abs(offsetMinutes)
-        return text + "\(sign)\(padded(Int64(magnitude / 60), 2)):\(padded(Int64(magnitude % 60), 2))"
+        return text + (offsetMinutes < 0 ? "-" : "+") + "\(twoDigits(magnitude / 60)):\(twoDigits(magnitude % 60))"
     }
 
     /// Epoch seconds with a millisecond fraction, e.g. `1772359200.123`, as some SDKs send `Date.now() / 1000`.
     static func epochSeconds(milliseconds: Int64) -> String {
         let (seconds, fraction) = floorDivision(milliseconds, 1000)
-        return "\(seconds).\(padded(fraction, 3))"
+        return "\(seconds).\(String(zeroPadded: Int(fraction), width: 3))"
     }
 
     private static func floorDivision(_ value: Int64, _ divisor: Int64) -> (quotient: Int64, remainder: Int64) {
@@ -27,9 +27,8 @@ enum TimeText {
         return remainder < 0 ? (value / divisor - 1, remainder + divisor) : (value / divisor, remainder)
     }
 
-    private static func padded(_ value: Int64, _ width: Int) -> String {
-        let digits = String(value)
-        return String(repeating: "0", count: max(0, width - digits.count)) + digits
+    private static func twoDigits(_ value: some BinaryInteger) -> String {
+        String(zeroPadded: Int(value), width: 2)
     }
 }
 

@@ -47,11 +47,3 @@ struct UserPool: Sendable {
         return " \(first.capitalizedFirst).\(last.capitalizedFirst)\(number)@\(host)"
     }
 }
-
-extension String {
-    /// The string with its first character uppercased.
-    var capitalizedFirst: String {
-        guard let first else { return self }
-        return first.uppercased() + dropFirst()
-    }
-}
