@@ -1,5 +1,5 @@
 import Foundation
-public import TrackDomain
+import TrackDomain
 import Yams
 
 /// What was wrong with a pipeline file, where, and what to do about it.
