@@ -4,6 +4,18 @@ import Testing
 
 @Suite("Building blocks")
 struct BuildingBlockTests {
+    @Test("the random stream is the reference xoshiro256** seeded by SplitMix64, on every platform")
+    func referenceStream() {
+        var zero = SeededRandom(seed: 0)
+        #expect(
+            (0..<3).map { _ in zero.next() } == [0x99EC_5F36_CB75_F2B4, 0xBF6E_1F78_4956_452A, 0x1A5F_849D_4933_E6E0]
+        )
+        var one = SeededRandom(seed: 1)
+        #expect(
+            (0..<3).map { _ in one.next() } == [0xB3F2_AF6D_0FC7_10C5, 0x853B_5596_4736_4CEA, 0x92F8_9756_082A_4514]
+        )
+    }
+
     @Test("the seeded generator is reproducible and its bounded integers stay in range")
     func seededRandom() {
         var first = SeededRandom(seed: 7)

@@ -13,6 +13,7 @@ struct ComposedEvent: Sendable {
 /// Composes realistic, valid raw events (events.md §1) as a browser library and collector send them.
 struct EventComposer: Sendable {
     private let users: UserPool
+    /// Client addresses, fewer than users, so addresses repeat as they do behind NATs and proxies.
     private let ipAddresses: [String]
     private let botShare: Double
     private let sites = WeightedChoice(Catalog.sites.map { ($0, $0.weight) })
