@@ -52,7 +52,7 @@ public enum EventTime {
 
     /// Parses the ISO-8601 profile described on ``EventTime``.
     public static func parseISO8601(_ text: String) throws(ParseFailure) -> Int64 {
-        var scanner = DigitScanner(Array(text.utf8))
+        var scanner = DigitScanner(text.utf8)
         let year = try scanner.digits(4)
         try scanner.expect(UInt8(ascii: "-"))
         let month = try scanner.digits(2)
@@ -168,20 +168,23 @@ public enum EventTime {
 
 /// A cursor over ASCII bytes for the fixed-width fields of an ISO-8601 time.
 private struct DigitScanner {
-    private let bytes: [UInt8]
-    private var index = 0
+    private let bytes: String.UTF8View
+    private var position: String.Index
 
-    init(_ bytes: [UInt8]) { self.bytes = bytes }
+    init(_ bytes: String.UTF8View) {
+        self.bytes = bytes
+        position = bytes.startIndex
+    }
 
-    var isAtEnd: Bool { index == bytes.count }
+    var isAtEnd: Bool { position == bytes.endIndex }
 
-    func peek() -> UInt8? { index < bytes.count ? bytes[index] : nil }
+    func peek() -> UInt8? { position < bytes.endIndex ? bytes[position] : nil }
 
-    mutating func advance() { index += 1 }
+    mutating func advance() { bytes.formIndex(after: &position) }
 
     mutating func expect(_ byte: UInt8) throws(EventTime.ParseFailure) {
         guard peek() == byte else { throw .malformed }
-        index += 1
+        advance()
     }
 
     mutating func digits(_ count: Int) throws(EventTime.ParseFailure) -> Int {
@@ -189,7 +192,7 @@ private struct DigitScanner {
         for _ in 0..<count {
             guard let byte = peek(), byte &- UInt8(ascii: "0") < 10 else { throw .malformed }
             value = value * 10 + Int(byte - UInt8(ascii: "0"))
-            index += 1
+            advance()
         }
         return value
     }
@@ -201,7 +204,7 @@ private struct DigitScanner {
         while let byte = peek(), byte &- UInt8(ascii: "0") < 10 {
             if count < 3 { value = value * 10 + Int(byte - UInt8(ascii: "0")) }
             count += 1
-            index += 1
+            advance()
         }
         guard count > 0 else { throw .malformed }
         for _ in count..<max(count, 3) { value *= 10 }
@@ -212,15 +215,15 @@ private struct DigitScanner {
     mutating func utcOffsetMinutes() throws(EventTime.ParseFailure) -> Int {
         guard let byte = peek() else { return 0 }
         if byte == UInt8(ascii: "Z") || byte == UInt8(ascii: "z") {
-            index += 1
+            advance()
             return 0
         }
         guard byte == UInt8(ascii: "+") || byte == UInt8(ascii: "-") else { throw .malformed }
-        index += 1
+        advance()
         let hours = try digits(2)
         var minutes = 0
         if peek() == UInt8(ascii: ":") {
-            index += 1
+            advance()
             minutes = try digits(2)
         } else if peek() != nil {
             minutes = try digits(2)
