@@ -52,7 +52,15 @@ public enum EventTime {
 
     /// Parses the ISO-8601 profile described on ``EventTime``.
     public static func parseISO8601(_ text: String) throws(ParseFailure) -> Int64 {
-        var scanner = DigitScanner(text.utf8)
+        var text = text
+        let result = text.withUTF8 { bytes in
+            Result { () throws(ParseFailure) in try parseISO8601(bytes: bytes) }
+        }
+        return try result.get()
+    }
+
+    private static func parseISO8601(bytes: UnsafeBufferPointer<UInt8>) throws(ParseFailure) -> Int64 {
+        var scanner = DigitScanner(bytes)
         let year = try scanner.digits(4)
         try scanner.expect(UInt8(ascii: "-"))
         let month = try scanner.digits(2)
@@ -168,19 +176,18 @@ public enum EventTime {
 
 /// A cursor over ASCII bytes for the fixed-width fields of an ISO-8601 time.
 private struct DigitScanner {
-    private let bytes: String.UTF8View
-    private var position: String.Index
+    private let bytes: UnsafeBufferPointer<UInt8>
+    private var position = 0
 
-    init(_ bytes: String.UTF8View) {
+    init(_ bytes: UnsafeBufferPointer<UInt8>) {
         self.bytes = bytes
-        position = bytes.startIndex
     }
 
-    var isAtEnd: Bool { position == bytes.endIndex }
+    var isAtEnd: Bool { position == bytes.count }
 
-    func peek() -> UInt8? { position < bytes.endIndex ? bytes[position] : nil }
+    func peek() -> UInt8? { position < bytes.count ? bytes[position] : nil }
 
-    mutating func advance() { bytes.formIndex(after: &position) }
+    mutating func advance() { position += 1 }
 
     mutating func expect(_ byte: UInt8) throws(EventTime.ParseFailure) {
         guard peek() == byte else { throw .malformed }
