@@ -38,4 +38,9 @@ public struct EventID: Sendable, Hashable, CustomStringConvertible {
     public func signal(_ index: Int) -> String { "\(base):s\(index)" }
 
     public var description: String { base }
+
+    /// Writes `"<base>"`, `"<base>:<n>"` (child) or `"<base>:s<n>"` (signal) without building a string.
+    func write(child: Int? = nil, signal: Int? = nil, to writer: inout JSONWriter) {
+        writer.idString(base: base, separator: signal == nil ? ":" : ":s", index: child ?? signal)
+    }
 }

@@ -119,6 +119,21 @@ public struct JSONWriter: ~Copyable {
         if let milliseconds { timestamp(milliseconds) } else { null() }
     }
 
+    /// Writes `"<base><separator><index>"`, or `"<base>"` when `index` is nil; `base` needs no escaping.
+    mutating func idString(base: String, separator: StaticString, index: Int?) {
+        separate()
+        buffer.append(UInt8(ascii: "\""))
+        buffer.append(contentsOf: base)
+        if let index {
+            buffer.append(
+                contentsOf: UnsafeBufferPointer(start: separator.utf8Start, count: separator.utf8CodeUnitCount)
+            )
+            appendDecimal(Int64(index))
+        }
+        buffer.append(UInt8(ascii: "\""))
+        needsComma = true
+    }
+
     public mutating func integer(_ value: Int64) {
         separate()
         appendDecimal(value)

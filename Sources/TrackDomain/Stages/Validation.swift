@@ -59,6 +59,15 @@ public enum EventValidator {
         "properties", "referer", "status", "url", "user_agent", "href", "bsin",
     ]
 
+    /// Membership in ``reservedAttributes`` by length first: most property names are rejected after one
+    /// integer comparison, without hashing.
+    static func isReservedAttribute(_ name: String) -> Bool {
+        switch name.utf8.count {
+        case 3, 4, 6, 7, 8, 10, 11: reservedAttributes.contains(name)
+        default: false
+        }
+    }
+
     public static func validate(_ object: JSONObject) throws(Rejection) -> ValidatedEvent {
         let fields = RawFields(object)
         let siteID = try validateSiteID(fields.siteID)
@@ -79,7 +88,7 @@ public enum EventValidator {
         guard identity.primary != nil else {
             throw Rejection(.missingIdentity, field: nil, "none of bsin, user_id or email is present")
         }
-        if let reserved = properties.members.first(where: { reservedAttributes.contains($0.key) }) {
+        if let reserved = properties.members.first(where: { isReservedAttribute($0.key) }) {
             throw Rejection(
                 .reservedAttribute,
                 field: "\(propertiesField).\(reserved.key)",
@@ -344,8 +353,14 @@ enum TextNormalization {
     /// `text` without leading and trailing Unicode whitespace.
     static func trimmed(_ text: String) -> String {
         let utf8 = text.utf8
-        if let first = utf8.first, let last = utf8.last, isPlainASCII(first), isPlainASCII(last) {
-            return text
+        guard let first = utf8.first, let last = utf8.last else { return text }
+        if isPlainASCII(first) && isPlainASCII(last) { return text }
+        if first < 0x80 && last < 0x80, let start = utf8.firstIndex(where: isPlainASCII),
+            let end = utf8.lastIndex(where: isPlainASCII),
+            utf8[start...end].allSatisfy({ $0 < 0x80 }),
+            utf8[..<start].allSatisfy(isASCIIWhitespace), utf8[utf8.index(after: end)...].allSatisfy(isASCIIWhitespace)
+        {
+            return String(Substring(utf8[start...end]))
         }
         let scalars = text.unicodeScalars
         guard let start = scalars.firstIndex(where: { !$0.properties.isWhitespace }),
@@ -374,6 +389,11 @@ enum TextNormalization {
     /// Whether `text` has at most 128 Unicode scalars (the contract's "characters"), counted only when needed.
     static func hasAtMost128Characters(_ text: String) -> Bool {
         text.utf8.count <= 128 || text.unicodeScalars.count <= 128
+    }
+
+    /// Space, tab, line feed, vertical tab, form feed, carriage return.
+    private static func isASCIIWhitespace(_ byte: UInt8) -> Bool {
+        byte == 0x20 || (0x09...0x0D).contains(byte)
     }
 
     /// A printable ASCII byte other than a space: certainly not whitespace.
