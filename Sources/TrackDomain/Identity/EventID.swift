@@ -39,8 +39,13 @@ public struct EventID: Sendable, Hashable, CustomStringConvertible {
 
     public var description: String { base }
 
-    /// Writes `"<base>"`, `"<base>:<n>"` (child) or `"<base>:s<n>"` (signal) without building a string.
-    func write(child: Int? = nil, signal: Int? = nil, to writer: inout JSONWriter) {
-        writer.idString(base: base, separator: signal == nil ? ":" : ":s", index: child ?? signal)
+    /// Writes `"<base>"` without copying the id into a new string.
+    func write(to writer: inout JSONWriter) {
+        writer.idString(base: base, separator: "", index: nil)
+    }
+
+    /// Writes `"<base>:s<index>"` (the ``signal(_:)`` id) without building the string first.
+    func writeSignal(_ index: Int, to writer: inout JSONWriter) {
+        writer.idString(base: base, separator: ":s", index: index)
     }
 }

@@ -206,7 +206,7 @@ public struct SignalEncoder: Sendable {
             var writer = JSONWriter(capacity: 384)
             writer.beginObject()
             writer.key("signal_id")
-            eventID.write(signal: index, to: &writer)
+            eventID.writeSignal(index, to: &writer)
             writer.key("event_id")
             eventID.write(to: &writer)
             writer.key("site_id")

@@ -1,0 +1,53 @@
+/// Trimming and lowercasing without Foundation, with ASCII fast paths (identifiers are almost always ASCII).
+enum TextNormalization {
+    /// `text` without leading and trailing Unicode whitespace.
+    static func trimmed(_ text: String) -> String {
+        let utf8 = text.utf8
+        guard let first = utf8.first, let last = utf8.last else { return text }
+        if isPlainASCII(first) && isPlainASCII(last) { return text }
+        if first < 0x80 && last < 0x80, let start = utf8.firstIndex(where: isPlainASCII),
+            let end = utf8.lastIndex(where: isPlainASCII),
+            utf8[start...end].allSatisfy({ $0 < 0x80 }),
+            utf8[..<start].allSatisfy(isASCIIWhitespace), utf8[utf8.index(after: end)...].allSatisfy(isASCIIWhitespace)
+        {
+            return String(Substring(utf8[start...end]))
+        }
+        let scalars = text.unicodeScalars
+        guard let start = scalars.firstIndex(where: { !$0.properties.isWhitespace }),
+            let end = scalars.lastIndex(where: { !$0.properties.isWhitespace })
+        else { return "" }
+        return String(scalars[start...end])
+    }
+
+    /// `text` lowercased; ASCII text is mapped byte by byte, anything else by Unicode rules.
+    static func lowercased(_ text: String) -> String {
+        let utf8 = text.utf8
+        guard utf8.allSatisfy({ $0 < 0x80 }) else { return text.lowercased() }
+        guard utf8.contains(where: { (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) }) else { return text }
+        return String(
+            decoding: utf8.map { (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) ? $0 | 0x20 : $0 },
+            as: UTF8.self
+        )
+    }
+
+    /// `text` with every `:::at:::` replaced by `@`.
+    static func unescapingAt(_ text: String) -> String {
+        guard text.utf8.contains(UInt8(ascii: ":")) else { return text }
+        return text.replacing(":::at:::", with: "@")
+    }
+
+    /// Whether `text` has at most 128 Unicode scalars (the contract's "characters"), counted only when needed.
+    static func hasAtMost128Characters(_ text: String) -> Bool {
+        text.utf8.count <= 128 || text.unicodeScalars.count <= 128
+    }
+
+    /// Space, tab, line feed, vertical tab, form feed, carriage return.
+    private static func isASCIIWhitespace(_ byte: UInt8) -> Bool {
+        byte == 0x20 || (0x09...0x0D).contains(byte)
+    }
+
+    /// A printable ASCII byte other than a space: certainly not whitespace.
+    private static func isPlainASCII(_ byte: UInt8) -> Bool {
+        byte > 0x20 && byte < 0x7F
+    }
+}
