@@ -335,6 +335,17 @@ struct BotDetectorLoaderTests {
         )
     }
 
+    @Test("ICU matchers honour the case flag and report patterns that do not compile")
+    func icuMatchers() {
+        let detector = BotDetectorLoader.detector(
+            [.init(regex: "(unclosed", caseInsensitive: false), .init(regex: "Crawler", caseInsensitive: false)],
+            sourceDescription: "test"
+        )
+        #expect(detector.skippedPatterns.count == 1)
+        #expect(detector.isBot(userAgent: "MyCrawler/1.0"))
+        #expect(!detector.isBot(userAgent: "mycrawler/1.0"))
+    }
+
     @Test("a missing file falls back to the built-in list with a warning")
     func missingFile() {
         let loaded = BotDetectorLoader.load(path: "/nonexistent/regexes.yaml")

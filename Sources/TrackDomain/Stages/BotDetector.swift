@@ -4,7 +4,11 @@ import Synchronization
 ///
 /// The regexes normally come from Debian's `uap-core` (`device_parsers` whose replacement is
 /// `Spider`); loading that file is I/O, so the caller reads it and passes the patterns in. Without
-/// it, ``builtIn()`` applies a short list of well-known crawler markers.
+/// it, ``builtIn()`` applies a short list of well-known crawler markers. Patterns can be compiled here
+/// with Swift `Regex` (``init(patterns:sourceDescription:cacheCapacity:)``, no Foundation), or by the
+/// caller with any engine and passed as ``Matcher`` closures: `TrackPipeline` uses ICU through
+/// `NSRegularExpression`, about five times faster than Swift `Regex` on uap-core's patterns
+/// (0.16 ms against 0.8 ms per new user agent).
 ///
 /// Traffic carries few distinct user agents (hundreds, against millions of events), so each is
 /// matched once and remembered. The cache is bounded: when it reaches ``cacheCapacity`` entries it is
@@ -22,6 +26,9 @@ public final class BotDetector: Sendable {
         }
     }
 
+    /// Decides whether one user agent matches one crawler pattern.
+    public typealias Matcher = @Sendable (String) -> Bool
+
     /// Where the patterns came from, for a start-up log line ("uap-core (7 Spider regexes)").
     public let sourceDescription: String
     /// Patterns that did not compile and were left out, with the reason; empty when all compiled.
@@ -32,22 +39,38 @@ public final class BotDetector: Sendable {
     private let matchers: [Matcher]
     private let cache: Mutex<[String: Bool]>
 
-    /// Compiles `patterns` once; patterns Swift's regex engine refuses are reported in ``skippedPatterns``.
-    public init(patterns: [Pattern], sourceDescription: String, cacheCapacity: Int = 10_000) {
+    /// Uses matchers compiled by the caller; `skippedPatterns` lists those it could not compile.
+    public init(
+        matchers: [Matcher],
+        sourceDescription: String,
+        skippedPatterns: [String] = [],
+        cacheCapacity: Int = 10_000
+    ) {
+        self.matchers = matchers
+        self.skippedPatterns = skippedPatterns
+        self.sourceDescription = sourceDescription
+        self.cacheCapacity = max(1, cacheCapacity)
+        self.cache = Mutex([:])
+    }
+
+    /// Compiles `patterns` once with Swift `Regex`; patterns it refuses are reported in ``skippedPatterns``.
+    public convenience init(patterns: [Pattern], sourceDescription: String, cacheCapacity: Int = 10_000) {
         var matchers: [Matcher] = []
         var skipped: [String] = []
         for pattern in patterns {
             do {
-                matchers.append(try Matcher(pattern))
+                let regex = try CompiledRegex(pattern)
+                matchers.append(regex.matches)
             } catch {
                 skipped.append("\(pattern.regex.prefix(80)): \(error)")
             }
         }
-        self.matchers = matchers
-        self.skippedPatterns = skipped
-        self.sourceDescription = sourceDescription
-        self.cacheCapacity = max(1, cacheCapacity)
-        self.cache = Mutex([:])
+        self.init(
+            matchers: matchers,
+            sourceDescription: sourceDescription,
+            skippedPatterns: skipped,
+            cacheCapacity: cacheCapacity
+        )
     }
 
     /// The fallback when uap-core's regexes are not installed: common crawler and HTTP-library markers.
@@ -69,7 +92,7 @@ public final class BotDetector: Sendable {
     public func isBot(userAgent: String?) -> Bool {
         guard let userAgent, !userAgent.isEmpty else { return false }
         if let known = cache.withLock({ $0[userAgent] }) { return known }
-        let verdict = matchers.contains { $0.matches(userAgent) }
+        let verdict = matchers.contains { $0(userAgent) }
         cache.withLock { cache in
             if cache.count >= cacheCapacity { cache.removeAll(keepingCapacity: true) }
             cache[userAgent] = verdict
@@ -78,8 +101,8 @@ public final class BotDetector: Sendable {
     }
 }
 
-/// One compiled crawler regex.
-private struct Matcher: @unchecked Sendable {
+/// One crawler regex compiled with Swift `Regex`.
+private struct CompiledRegex: @unchecked Sendable {
     // Regex<AnyRegexOutput> is immutable after compilation and only read by `firstMatch`;
     // the standard library does not yet mark it Sendable.
     private let regex: Regex<AnyRegexOutput>
