@@ -33,6 +33,9 @@ public struct EventNormalizer: Sendable {
         self.configuration = configuration
     }
 
+    /// Resolves the event's time, resource and type specifics, or throws the rule it breaks.
+    ///
+    /// `kafkaTimestamp` (epoch milliseconds) stands in for a missing `received_at`.
     public func normalize(
         _ event: ValidatedEvent,
         kafkaTimestamp: Int64?
@@ -42,10 +45,47 @@ public struct EventNormalizer: Sendable {
         let receivedAt = event.receivedAt ?? kafkaTimestamp.flatMap(Self.validTime)
         let eventTime = try Self.eventTime(event, receivedAt: receivedAt)
 
+        let resource = try Self.resolveResource(event)
+        let details: EventDetails
+        switch event.eventType {
+        case "shared":
+            details = try shareDetails(properties, path: path, resources: resource.shareResources)
+        case "liked":
+            details = try likeDetails(properties, path: path, siteID: event.siteID)
+        case "commented":
+            details = try commentDetails(properties, path: path)
+        case "purchased", "updated_cart":
+            details = try ItemsNormalizer.details(properties, path: path)
+        default:
+            details = .plain
+        }
+        return NormalizedEvent(
+            event: event,
+            eventTime: eventTime,
+            receivedAt: receivedAt,
+            resourceID: resource.id,
+            resourceType: resource.type,
+            details: details
+        )
+    }
+
+    /// The event's resource: what the properties name, else the page.
+    private struct Resource {
+        var id: String?
+        var type: String?
+        /// A share's distinct resources (one, possibly nil, when it names none).
+        var shareResources: [String?]
+    }
+
+    /// `resource_id` (alias `id`) and `resource_type` (alias `model`) from the properties; without a
+    /// resource, the canonical page URL with type `page`; without a page, nothing.
+    private static func resolveResource(_ event: ValidatedEvent) throws(Rejection) -> Resource {
+        let properties = event.properties
+        let path = event.propertiesField
         var resourceField = "resource_id"
-        var resource = properties.present("resource_id")
-        if resource == nil, let alias = properties.present("id") {
-            resource = alias
+        var resourceValue = properties.present("resource_id")
+        if resourceValue == nil, let alias = properties.present("id") {
+            resourceValue = alias
             resourceField = "id"
         }
         let typeField = properties.present("resource_type") == nil ? "model" : "resource_type"
@@ -60,56 +100,23 @@ public struct EventNormalizer: Sendable {
             }
             resourceType = type
         }
-        let page = [event.url, event.href].lazy.compactMap { $0 }.first { !$0.isEmpty }
-        let isShare = event.eventType == "shared"
-
-        var resourceID: String? = nil
-        var shareResources: [String?] = []
-        if let resource {
-            if isShare {
-                shareResources = try Self.distinctIdentifiers(resource, field: "\(path).\(resourceField)")
-                resourceID = shareResources.first ?? nil
-            } else {
-                guard case .string(let identifier) = resource, !identifier.isEmpty else {
-                    throw Rejection(
-                        .invalidField,
-                        field: "\(path).\(resourceField)",
-                        "\(resourceField) must be a non-empty string"
-                    )
-                }
-                resourceID = identifier
-            }
-        } else {
-            if let page {
-                resourceID = CanonicalURL.canonicalize(page)
-                resourceType = "page"
-            } else {
-                resourceType = nil
-            }
-            shareResources = [resourceID]
+        guard let resourceValue else {
+            let page = [event.url, event.href].lazy.compactMap { $0 }.first { !$0.isEmpty }
+            let pageID = page.map(CanonicalURL.canonicalize)
+            return Resource(id: pageID, type: pageID == nil ? nil : "page", shareResources: [pageID])
         }
-
-        let details: EventDetails
-        switch event.eventType {
-        case "shared":
-            details = try shareDetails(properties, path: path, resources: shareResources)
-        case "liked":
-            details = try likeDetails(properties, path: path, siteID: event.siteID)
-        case "commented":
-            details = try commentDetails(properties, path: path)
-        case "purchased", "updated_cart":
-            details = try ItemsNormalizer.details(properties, path: path)
-        default:
-            details = .plain
+        if event.eventType == "shared" {
+            let resources = try distinctIdentifiers(resourceValue, field: "\(path).\(resourceField)")
+            return Resource(id: resources.first ?? nil, type: resourceType, shareResources: resources)
         }
-        return NormalizedEvent(
-            event: event,
-            eventTime: eventTime,
-            receivedAt: receivedAt,
-            resourceID: resourceID,
-            resourceType: resourceType,
-            details: details
-        )
+        guard case .string(let identifier) = resourceValue, !identifier.isEmpty else {
+            throw Rejection(
+                .invalidField,
+                field: "\(path).\(resourceField)",
+                "\(resourceField) must be a non-empty string"
+            )
+        }
+        return Resource(id: identifier, type: resourceType, shareResources: [identifier])
     }
 
     /// `received_at − (sent_at − timestamp)` when all three are known, else `timestamp`, else `received_at`.
