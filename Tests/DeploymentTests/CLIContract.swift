@@ -16,9 +16,14 @@ struct CommandContract: Sendable {
     enum ValueKind: Sendable, Equatable {
         case text
         case positiveInteger
+        case nonNegativeInteger
+        /// A replication factor: positive, or -1 for the broker's default.
+        case replicationFactor
         case integer
         case positiveNumber
         case listenAddress
+        /// `now` or epoch milliseconds.
+        case startTime
         case choice(Set<String>)
     }
 
@@ -29,24 +34,29 @@ struct CommandContract: Sendable {
                 "--brokers": .text, "--group": .text, "--metrics-listen": .listenAddress,
                 "--log-level": .choice(["trace", "debug", "info", "notice", "warning", "error", "critical"]),
                 "--log-format": .choice(["json", "logfmt"]), "--shutdown-timeout": .positiveNumber,
+                "--batch-size": .positiveInteger, "--workers": .positiveInteger,
             ],
-            flags: ["--until-caught-up"],
+            flags: ["--until-caught-up", "--progress", "--no-progress"],
             maximumPositionals: 1
         ),
         CommandContract(
             path: ["topics", "create"],
-            options: ["--brokers": .text, "--partitions": .positiveInteger, "--replication-factor": .positiveInteger],
+            options: [
+                "--brokers": .text, "--group": .text, "--partitions": .positiveInteger,
+                "--replication-factor": .replicationFactor,
+            ],
             flags: [],
             maximumPositionals: 1
         ),
         CommandContract(
             path: ["generate"],
             options: [
-                "--brokers": .text, "--topic": .text, "--count": .positiveInteger, "--rate": .positiveNumber,
-                "--seed": .integer,
+                "--brokers": .text, "--group": .text, "--topic": .text, "--count": .nonNegativeInteger,
+                "--rate": .positiveNumber, "--seed": .nonNegativeInteger, "--start-time": .startTime,
+                "--output": .text,
             ],
             flags: [],
-            maximumPositionals: 0
+            maximumPositionals: 1
         ),
         CommandContract(
             path: ["check-config"],
@@ -142,9 +152,12 @@ extension CommandContract.ValueKind {
         switch self {
         case .text: !value.isEmpty
         case .positiveInteger: Int(value).map { $0 > 0 } ?? false
+        case .nonNegativeInteger: Int(value).map { $0 >= 0 } ?? false
+        case .replicationFactor: Int(value).map { $0 > 0 || $0 == -1 } ?? false
         case .integer: Int(value) != nil
         case .positiveNumber: Double(value).map { $0 > 0 && $0.isFinite } ?? false
         case .listenAddress: ListenAddress(parsing: value) != nil
+        case .startTime: value == "now" || Int64(value) != nil
         case .choice(let values): values.contains(value)
         }
     }

@@ -179,7 +179,8 @@ extension Deployment {
             guard let invocation = try? invocation(of: service), invocation.path == ["topics", "create"] else {
                 continue
             }
-            let factor = invocation.options["--replication-factor"].flatMap { Int($0) } ?? replication.value
+            let given = invocation.options["--replication-factor"].flatMap { Int($0) } ?? -1
+            let factor = given == -1 ? replication.value : given
             if factor > brokers {
                 problems.append("\(service.name): replication factor \(factor) > \(brokers) brokers")
             }
@@ -333,6 +334,15 @@ extension Deployment {
             problems.append("\(generator.service.name) must be behind the demo profile")
         }
         if generator.invocation.options["--rate"] == nil { problems.append("\(generator.service.name): give --rate") }
+        if generator.invocation.options["--count"] != "0" {
+            problems.append("\(generator.service.name): --count 0, or the demo stops after the default 10 000 events")
+        }
+        if generator.invocation.options["--start-time"] != "now" {
+            problems.append(
+                "\(generator.service.name): --start-time now, or events carry a fixed past date (lag in seconds "
+                    + "and time retention would see them as old)"
+            )
+        }
         if let topic = generator.invocation.options["--topic"], topic != pipeline.input {
             problems.append("\(generator.service.name) writes \(topic), the pipeline reads \(pipeline.input)")
         }

@@ -13,6 +13,9 @@ struct ContractTests {
             (["run", "--shutdown-timeout", "2.5"], "run"),
             (["topics", "create", "--partitions", "12", "--replication-factor", "3"], "topics create"),
             (["generate", "--count", "1000", "--rate", "500", "--seed", "7", "--topic", "track.raw"], "generate"),
+            (["generate", "Pipelines/track.yml", "--count", "0", "--start-time", "now"], "generate"),
+            (["topics", "create", "--replication-factor", "-1"], "topics create"),
+            (["run", "--batch-size", "500", "--workers", "4", "--no-progress"], "run"),
             (["check-config", "Pipelines/track.yml"], "check-config"),
             (["offsets", "show", "--group", "g", "--topic", "track.raw"], "offsets show"),
             (
@@ -43,8 +46,11 @@ struct ContractTests {
             ["run", "--group", "a", "--group", "b"],
             ["topics", "create", "--partitions", "0"],
             ["topics", "create", "--partitions", "twelve"],
-            ["generate", "Pipelines/track.yml"],
+            ["generate", "a.yml", "b.yml"],
             ["generate", "--rate", "-5"],
+            ["generate", "--count", "-1"],
+            ["generate", "--start-time", "yesterday"],
+            ["topics", "create", "--replication-factor", "0"],
             ["check-config", "--partitions", "3"],
         ]
     )

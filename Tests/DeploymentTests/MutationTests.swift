@@ -172,6 +172,22 @@ struct MutationTests {
             expected: "behind the demo profile"
         ),
         Mutation(
+            name: "the generator stops after the default count",
+            file: .compose,
+            find: "      - --count\n      - \"0\"\n",
+            replace: "",
+            check: .services,
+            expected: "--count 0"
+        ),
+        Mutation(
+            name: "the generator stamps a fixed past date",
+            file: .compose,
+            find: "      - --start-time\n      - now\n",
+            replace: "",
+            check: .services,
+            expected: "--start-time now"
+        ),
+        Mutation(
             name: "the generator writes another topic",
             file: .compose,
             find: "      - --topic\n      - track.raw",
