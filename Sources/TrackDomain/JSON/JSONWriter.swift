@@ -43,11 +43,15 @@ public struct JSONWriter: ~Copyable {
 
     /// Writes `"key":`; the next value call writes the member's value.
     public mutating func key(_ key: StaticString) {
-        separate()
-        buffer.append(UInt8(ascii: "\""))
-        buffer.append(contentsOf: UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount))
-        buffer.append(UInt8(ascii: "\""))
-        buffer.append(UInt8(ascii: ":"))
+        let length = key.utf8CodeUnitCount
+        let comma = needsComma ? 1 : 0
+        buffer.appendUninitialized(count: comma + length + 3) { output in
+            if comma == 1 { output[0] = UInt8(ascii: ",") }
+            output[comma] = UInt8(ascii: "\"")
+            (output + comma + 1).initialize(from: key.utf8Start, count: length)
+            output[comma + length + 1] = UInt8(ascii: "\"")
+            output[comma + length + 2] = UInt8(ascii: ":")
+        }
         needsComma = false
     }
 
