@@ -30,7 +30,8 @@ struct JSONTests {
     @Test(arguments: [
         "", " ", "{", "}", "[1,]", "{\"a\"}", "{\"a\":}", "{,}", "01", "1.", ".5", "1e", "+1", "-", "--1",
         "tru", "nul", "True", "\"abc", "\"\\x\"", "\"\\u12\"", "\"\\uZZZZ\"", "[1 2]", "{\"a\":1 \"b\":2}",
-        "\"\\ud800\\u0041\"", "\"\\udfff\"", "{\"a\":1,\"a\":2}", "NaN", "Infinity", "[1]x",
+        "\"\\ud800\\u0041\"", "\"\\udfff\"", "{\"a\":1,\"a\":2}", "{\"a\":1,\"\\u0061\":2}", "{\"\\u0061\":1,\"a\":2}",
+        "NaN", "Infinity", "[1]x",
     ])
     func rejects(_ input: String) {
         #expect(throws: JSONParseError.self) { try parse(input) }

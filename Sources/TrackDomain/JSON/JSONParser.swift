@@ -29,6 +29,8 @@ public struct JSONParser {
     private let bytes: UnsafeBufferPointer<UInt8>
     private var index: Int
     private var scratch: [UInt8] = []
+    /// Whether the last string parsed contained an escape, so its bytes differ from its text.
+    private var lastStringHadEscapes = false
 
     private init(bytes: UnsafeRawBufferPointer) {
         self.bytes = bytes.assumingMemoryBound(to: UInt8.self)
@@ -130,7 +132,9 @@ public struct JSONParser {
             guard peek() == UInt8(ascii: "\"") else { throw error("expected a string key") }
             let keyOffset = index
             let key = try parseString()
-            let fingerprint = Self.fingerprint(of: key)
+            let fingerprint =
+                lastStringHadEscapes
+                ? UInt64.max : Self.fingerprint(of: UnsafeBufferPointer(rebasing: bytes[(keyOffset + 1)..<(index - 1)]))
             if keyFingerprints & fingerprint != 0 {
                 try rejectDuplicate(key, at: keyOffset, in: members, seenKeys: &seenKeys)
             }
@@ -157,10 +161,10 @@ public struct JSONParser {
     }
 
     /// One bit chosen by a key's length and end bytes: keys with different bits cannot be equal, so the
-    /// comparison scan below runs only on a fingerprint collision.
-    private static func fingerprint(of key: String) -> UInt64 {
-        let utf8 = key.utf8
-        let mix = utf8.count &* 7 &+ Int(utf8.first ?? 0) &* 3 &+ Int(utf8.last ?? 0)
+    /// comparison scan below runs only on a fingerprint collision. Escaped keys get every bit (their
+    /// bytes are not their text), which sends them, and any key after them, to the comparison.
+    private static func fingerprint(of key: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        let mix = key.count &* 7 &+ Int(key.first ?? 0) &* 3 &+ Int(key.last ?? 0)
         return 1 << UInt64(mix & 63)
     }
 
@@ -252,6 +256,7 @@ public struct JSONParser {
     }
 
     private mutating func parseString() throws(JSONParseError) -> String {
+        lastStringHadEscapes = false
         index += 1
         let start = index
         skipPlainASCIIWords()
@@ -265,6 +270,7 @@ public struct JSONParser {
                 index += 1
                 return string
             } else if byte == UInt8(ascii: "\\") {
+                lastStringHadEscapes = true
                 return try parseEscapedString(from: start)
             } else if byte < 0x20 {
                 throw error("unescaped control character in a string")
