@@ -435,6 +435,22 @@ enum JSONBytes {
         !containsControl(word) && !contains(word, byte: 0x22) && !contains(word, byte: 0x5C)
     }
 
+    /// No byte of `bytes` needs escaping in a JSON string.
+    static func isClean(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = bytes.baseAddress else { return true }
+        var index = 0
+        while index + 8 <= bytes.count {
+            guard isCleanBlock(UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)) else { return false }
+            index += 8
+        }
+        while index < bytes.count {
+            let byte = base[index]
+            if byte < 0x20 || byte == 0x22 || byte == 0x5C { return false }
+            index += 1
+        }
+        return true
+    }
+
     /// A clean block that is also pure ASCII: nothing in it needs UTF-8 validation.
     @inline(__always)
     static func isPlainASCIIBlock(_ word: UInt64) -> Bool {

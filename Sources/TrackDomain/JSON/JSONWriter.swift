@@ -90,9 +90,26 @@ public struct JSONWriter: ~Copyable {
     }
 
     public mutating func string(_ value: String) {
-        separate()
-        appendEscaped(value)
+        let copied = value.utf8.withContiguousStorageIfAvailable { appendQuotedIfClean($0) }
+        if copied != true {
+            separate()
+            appendEscaped(value)
+        }
         needsComma = true
+    }
+
+    /// The common case in one step: a string with nothing to escape is written with a single capacity
+    /// check and copy. Returns false, writing nothing, when some byte needs escaping.
+    private mutating func appendQuotedIfClean(_ utf8: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard JSONBytes.isClean(utf8) else { return false }
+        let comma = needsComma ? 1 : 0
+        buffer.appendUninitialized(count: comma + utf8.count + 2) { output in
+            if comma == 1 { output[0] = UInt8(ascii: ",") }
+            output[comma] = UInt8(ascii: "\"")
+            if let base = utf8.baseAddress { (output + comma + 1).initialize(from: base, count: utf8.count) }
+            output[comma + utf8.count + 1] = UInt8(ascii: "\"")
+        }
+        return true
     }
 
     /// Writes the string, or `null` when it is nil.
