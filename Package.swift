@@ -127,7 +127,11 @@ let package = Package(
         ),
         .testTarget(
             name: "TrackRuntimeTests",
-            dependencies: ["TrackRuntime", "Kafka", "TrackDomain", "TrackPipeline"],
+            dependencies: [
+                "TrackRuntime", "Kafka", "TrackDomain", "TrackPipeline",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: strictSwift
         ),
         .testTarget(

@@ -1,0 +1,133 @@
+import Foundation
+import Kafka
+import Logging
+import ServiceLifecycle
+import Synchronization
+import Testing
+import TrackDomain
+import TrackPipeline
+import TrackRuntime
+
+/// Failures the service must survive: members coming and going, a paused broker, poison records.
+@Suite("trackstream under failure", .serialized)
+struct FailureTests {
+    @Test("three instances; one is killed and another started during the run: nothing is lost")
+    func scaleOutAndIn() async throws {
+        let broker = Broker.shared
+        let pipeline = try await TestPipeline.make(broker: broker)
+        try pipeline.generate(count: 40_000)
+        let members = try (0..<3).map { try pipeline.startService(instance: $0) }
+        #expect(await members[0].waitForLog("partitions assigned", timeout: .seconds(40)))
+        try await Task.sleep(for: .seconds(3))
+        members[1].signal(SIGKILL)
+        let late = try pipeline.startService(["--until-caught-up"], instance: 3)
+        try pipeline.generate(count: 10_000, seed: 2)
+        let status = await late.waitForExit(timeout: .seconds(240))
+        #expect(status == 0, "log:\n\(late.log.suffix(2000))")
+        // The others keep running until stopped; stop them in order.
+        for member in [members[0], members[2]] { member.signal(SIGTERM) }
+        for member in [members[0], members[2]] { _ = await member.waitForExit(timeout: .seconds(20)) }
+
+        let inputs = try await readAll(pipeline.input, partitions: 4, broker: broker)
+        let enriched = try await readAll(pipeline.enriched, partitions: 4, broker: broker)
+        let rejected = try await readAll(pipeline.rejected, partitions: 4, broker: broker)
+        #expect(inputs.count == 50_000)
+        #expect(
+            Accounting(enriched: enriched, rejected: rejected).missing(from: inputs).prefix(10) == [],
+            "nothing is lost"
+        )
+    }
+
+    @Test("the broker paused with SIGSTOP for 15 s mid-run: the service resumes by itself and loses nothing")
+    func brokerPause() async throws {
+        let broker = try Broker.startPrivate()
+        defer { broker.stop() }
+        let pipeline = try await TestPipeline.make(broker: broker)
+        try pipeline.generate(count: 30_000)
+        let service = try pipeline.startService(["--until-caught-up"])
+        #expect(await service.waitForLog("partitions assigned", timeout: .seconds(30)))
+        try await Task.sleep(for: .seconds(1))
+        kill(broker.pid, SIGSTOP)
+        try await Task.sleep(for: .seconds(15))
+        kill(broker.pid, SIGCONT)
+        let status = await service.waitForExit(timeout: .seconds(240))
+        #expect(status == 0, "log:\n\(service.log.suffix(3000))")
+
+        let inputs = try await readAll(pipeline.input, partitions: 4, broker: broker)
+        let enriched = try await readAll(pipeline.enriched, partitions: 4, broker: broker)
+        let rejected = try await readAll(pipeline.rejected, partitions: 4, broker: broker)
+        #expect(
+            Accounting(enriched: enriched, rejected: rejected).missing(from: inputs).prefix(10) == [],
+            "nothing is lost"
+        )
+    }
+
+    @Test("a poison record that makes processing throw is rejected as processing_error after its retries")
+    func poisonRecord() async throws {
+        let broker = Broker.shared
+        let pipeline = try await TestPipeline.make(broker: broker, partitions: 1)
+        let producer = try KafkaProducer(configuration: ["bootstrap.servers": broker.bootstrap])
+        let good = #"{"site_id":"s","event_type":"viewed","bsin":"u1","url":"https://a.example/x"}"#
+        let report = try await producer.send(
+            [good, #"{"poison":true}"#, good].map { ProducerMessage(topic: pipeline.input, value: Array($0.utf8)) }
+        )
+        #expect(report.allDelivered)
+        await producer.close()
+
+        let loaded = try PipelineLoader.load(path: pipeline.file)
+        let processor = PoisonedProcessor(
+            inner: EventProcessor(
+                configuration: loaded.processingConfiguration(),
+                botDetector: BotDetector(patterns: [], sourceDescription: "none")
+            )
+        )
+        var options = RuntimeOptions()
+        options.untilCaughtUp = true
+        let service = PipelineService(
+            pipeline: loaded,
+            options: options,
+            processor: processor,
+            logger: Logger(label: "poison-test")
+        )
+        try await service.run()
+        #expect(processor.attempts.withLock { $0 } == 3, "three attempts, then the rejection")
+        #expect(service.statistics.consumed == 3)
+        #expect(service.statistics.enriched == 2)
+        let rejected = try await readAll(pipeline.rejected, partitions: 1, broker: broker)
+        #expect(rejected.count == 1)
+        let text = String(decoding: rejected.first?.value ?? [], as: UTF8.self)
+        #expect(text.contains(#""reason":"processing_error""#))
+        #expect(text.contains("poison"))
+        #expect(sourceOf(rejected.first?.value)?.offset == 1)
+    }
+}
+
+/// Throws for every record that contains `"poison"`; counts the attempts.
+final class PoisonedProcessor: RecordProcessing {
+    let inner: EventProcessor
+    let attempts = Mutex(0)
+
+    init(inner: EventProcessor) { self.inner = inner }
+
+    struct Poisoned: Error, CustomStringConvertible {
+        var description: String { "the record is poison" }
+    }
+
+    func process(value: UnsafeRawBufferPointer?, source: SourceCoordinates) throws -> ProcessingOutcome {
+        if let value, String(decoding: value, as: UTF8.self).contains("poison") {
+            attempts.withLock { $0 += 1 }
+            throw Poisoned()
+        }
+        return inner.process(value: value, source: source)
+    }
+
+    func processingErrorRejection(
+        value: UnsafeRawBufferPointer?,
+        source: SourceCoordinates,
+        error: String
+    )
+        -> EncodedRecord
+    {
+        inner.processingErrorRejection(value: value, source: source, error: error)
+    }
+}
