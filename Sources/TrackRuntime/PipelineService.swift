@@ -1,6 +1,7 @@
 import Kafka
 public import Logging
 public import ServiceLifecycle
+import Synchronization
 import TrackDomain
 public import TrackPipeline
 
@@ -89,11 +90,13 @@ public final class PipelineService: Service {
             ]
         )
 
+        let shutdownRequested = ShutdownFlag()
         let failure = await withTaskGroup(of: KafkaError?.self) { group in
             group.addTask {
                 await withGracefulShutdownHandler {
                     await stage.run()
                 } onGracefulShutdown: {
+                    shutdownRequested.raise()
                     Task { await consumer.close() }
                 }
                 return nil
@@ -104,9 +107,12 @@ public final class PipelineService: Service {
             return first
         }
         if let failure { throw failure }
-        await publisher.waitUntilIdle()
-        await publisher.commit()
-        await consumer.close()
+        if !shutdownRequested.isRaised {
+            // Caught up: everything is acknowledged; commit, then leave the group.
+            await publisher.waitUntilIdle()
+            await publisher.commit()
+            await consumer.close()
+        }
         await producer.close(timeout: options.shutdownTimeout)
         logger.info(
             "pipeline stopped",
@@ -148,4 +154,12 @@ public final class PipelineService: Service {
         }
         return nil
     }
+}
+
+/// Set once a graceful shutdown has begun (the consumer is closing: no more commits through it).
+private final class ShutdownFlag: Sendable {
+    private let raised = Atomic<Bool>(false)
+
+    func raise() { raised.store(true, ordering: .releasing) }
+    var isRaised: Bool { raised.load(ordering: .acquiring) }
 }

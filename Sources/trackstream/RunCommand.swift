@@ -55,6 +55,15 @@ struct RunCommand: AsyncParsableCommand {
             }
             listen = parsed
         }
+        guard ListenAddressProbe.isFree(listen) else {
+            throw CommandFailure(
+                message: """
+                    metrics.listen \(listen) is already in use (another trackstream instance?). Set a free \
+                    host:port with --metrics-listen or in the pipeline's metrics.listen.
+                    """,
+                exitCode: 1
+            )
+        }
         var options = RuntimeOptions()
         options.untilCaughtUp = untilCaughtUp
         options.shutdownTimeout = .milliseconds(Int64(shutdownTimeout * 1000))
@@ -126,5 +135,26 @@ struct LoggingArguments: ParsableArguments {
         guard StructuredLogHandler.Format(rawValue: logFormat) != nil else {
             throw ValidationError("--log-format must be json or logfmt")
         }
+    }
+}
+
+/// Checks, before joining the group, that the metrics address can be bound, so that a port
+/// conflict is reported at once and clearly instead of after a rebalance.
+enum ListenAddressProbe {
+    static func isFree(_ address: ListenAddress) -> Bool {
+        var hints = addrinfo()
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        hints.ai_flags = AI_PASSIVE
+        var results: UnsafeMutablePointer<addrinfo>?
+        guard getaddrinfo(address.host, "\(address.port)", &hints, &results) == 0, let first = results else {
+            return true
+        }
+        defer { freeaddrinfo(results) }
+        let descriptor = socket(first.pointee.ai_family, first.pointee.ai_socktype, first.pointee.ai_protocol)
+        guard descriptor >= 0 else { return true }
+        defer { close(descriptor) }
+        var reuse: Int32 = 1
+        setsockopt(descriptor, SOL_SOCKET, SO_REUSEADDR, &reuse, socklen_t(MemoryLayout<Int32>.size))
+        return bind(descriptor, first.pointee.ai_addr, first.pointee.ai_addrlen) == 0
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Kafka
 
 /// The `trackstream` command: a Kafka stream processor for tracking events.
@@ -17,6 +18,27 @@ struct Trackstream: AsyncParsableCommand {
             KafkaCheckCommand.self,
         ]
     )
+
+    /// Runs the command and maps failures to the documented exit codes: 1 for usage and
+    /// configuration errors, 2 for runtime failures, each with one message on standard error.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch let failure as CommandFailure {
+            FileHandle.standardError.write(Data("trackstream: \(failure.message)\n".utf8))
+            Foundation.exit(failure.exitCode)
+        } catch {
+            let code = exitCode(for: error)
+            guard code != .success else { exit(withError: error) }
+            FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+            Foundation.exit(code.rawValue == 64 ? 1 : code.rawValue)
+        }
+    }
 }
 
 /// Confirms that the process runs on a supported librdkafka and can reach the brokers.
