@@ -2,24 +2,37 @@ import Kafka
 import Logging
 
 /// The consume stage: takes batches from the consumer in order, numbers them, hands each to a
-/// processing worker and its result to the publish stage, keeps lag figures, and (for
-/// `--until-caught-up`) decides when every assigned partition has been read to its end.
+/// processing worker and its result to the publish stage, keeps lag figures, and decides when the
+/// work is complete (see ``Completion``).
 struct ConsumeStage: Sendable {
+    /// When the stage stops on its own.
+    enum Completion: Sendable {
+        /// Never: a service runs until it is shut down.
+        case never
+        /// When every assigned partition is at its end and every output acknowledged.
+        case caughtUp
+        /// When each partition has reached its end offset (or the end of its log), for a replay.
+        case range(ends: [TopicPartition: Int64])
+    }
+
     let consumer: KafkaConsumer
     let workers: [ProcessStage]
     let publisher: PublishStage
     let coordinator: RebalanceCoordinator
     let metrics: PipelineMetrics
     let statistics: PipelineStatistics
-    let untilCaughtUp: Bool
+    let completion: Completion
     let logger: Logger
 
-    /// Runs until the consumer's events end (after ``KafkaConsumer/close()``) or, with
-    /// `untilCaughtUp`, until everything assigned is read and acknowledged.
+    /// Runs until the consumer's events end (after ``KafkaConsumer/close()``) or the work is complete.
     func run() async {
         await withDiscardingTaskGroup { group in
             var sequence: UInt64 = 0
             var atEnd = Set<TopicPartition>()
+            if case .range(let ends) = completion {
+                for (partition, end) in ends where end <= 0 { atEnd.insert(partition) }
+                if await isComplete(atEnd) { return }
+            }
             for await event in consumer.events {
                 switch event {
                 case .records(let batch):
@@ -33,6 +46,7 @@ struct ConsumeStage: Sendable {
                     statistics.recordConsumed(batch.count)
                     metrics.consumed.increment(by: batch.count)
                     recordLag(of: batch, leavingEnd: &atEnd)
+                    if case .range(let ends) = completion { markRangeEnds(of: batch, ends: ends, done: &atEnd) }
                 case .endOfPartition(let partition, let offset):
                     atEnd.insert(partition)
                     statistics.setLag(0, for: partition.description)
@@ -41,8 +55,8 @@ struct ConsumeStage: Sendable {
                 case .error(let error):
                     logger.warning("consumer error", metadata: ["error": "\(error)"])
                 }
-                if untilCaughtUp, await isCaughtUp(atEnd) {
-                    logger.info("caught up: every assigned partition is read and every output acknowledged")
+                if await isComplete(atEnd) {
+                    logger.info("complete: every partition is read to its end and every output acknowledged")
                     break
                 }
             }
@@ -67,9 +81,29 @@ struct ConsumeStage: Sendable {
         }
     }
 
-    private func isCaughtUp(_ atEnd: Set<TopicPartition>) async -> Bool {
-        let assignment = coordinator.assignment
-        guard !assignment.isEmpty, assignment.isSubset(of: atEnd) else { return false }
+    /// A replay's partition is done once a record at or past its end offset arrives; fetching it
+    /// then stops.
+    private func markRangeEnds(of batch: ConsumerBatch, ends: [TopicPartition: Int64], done: inout Set<TopicPartition>)
+    {
+        var reached: [TopicPartition] = []
+        for (partition, end) in ends where !done.contains(partition) {
+            if batch.contains(where: { $0.partition == partition.partition && $0.offset >= end - 1 }) {
+                reached.append(partition)
+            }
+        }
+        guard !reached.isEmpty else { return }
+        done.formUnion(reached)
+        try? consumer.pause(reached)
+    }
+
+    private func isComplete(_ atEnd: Set<TopicPartition>) async -> Bool {
+        let expected: Set<TopicPartition>
+        switch completion {
+        case .never: return false
+        case .caughtUp: expected = coordinator.assignment
+        case .range(let ends): expected = Set(ends.keys)
+        }
+        guard !expected.isEmpty, expected.isSubset(of: atEnd) else { return false }
         await publisher.waitUntilIdle()
         // Work released by the stages a moment after the publisher went idle: give it a moment.
         for _ in 0..<20 where consumer.inFlightBatches > 0 {

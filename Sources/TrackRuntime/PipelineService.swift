@@ -39,8 +39,15 @@ public final class PipelineService: Service {
         consumerOptions.maximumBatchSize = options.maximumBatchSize
         consumerOptions.maximumInFlightBatches = options.maximumInFlightBatches
         let coordinator = RebalanceCoordinator(metrics: metrics, statistics: statistics)
+        var consumerConfiguration = pipeline.consumerConfiguration()
+        if options.replay != nil {
+            // A replay reads by assignment under a group of its own and never commits, so the live
+            // group's offsets are neither read nor changed.
+            consumerConfiguration["group.id"] = "\(pipeline.group)-replay-\(WallClock.milliseconds())"
+            consumerConfiguration["enable.auto.commit"] = "false"
+        }
         let consumer = try KafkaConsumer(
-            configuration: pipeline.consumerConfiguration(),
+            configuration: consumerConfiguration,
             options: consumerOptions,
             rebalanceHandler: coordinator,
             logger: logger
@@ -71,6 +78,30 @@ public final class PipelineService: Service {
                 metrics: metrics
             )
         }
+        let completion: ConsumeStage.Completion
+        if let replay = options.replay {
+            let partitions = replay.partitions.map { TopicPartition(topic: pipeline.input, partition: $0.partition) }
+            await publisher.assign(partitions, generation: consumer.rebalanceGeneration)
+            await publisher.limit(
+                to: Dictionary(uniqueKeysWithValues: replay.partitions.map { ($0.partition, $0.end) })
+            )
+            await coordinator.partitionsAssigned(partitions)
+            completion = .range(
+                ends: Dictionary(
+                    uniqueKeysWithValues: replay.partitions.map {
+                        (TopicPartition(topic: pipeline.input, partition: $0.partition), $0.end > $0.start ? $0.end : 0)
+                    }
+                )
+            )
+            try consumer.assign(
+                replay.partitions.map {
+                    TopicPartitionOffset(topic: pipeline.input, partition: $0.partition, offset: $0.start)
+                }
+            )
+        } else {
+            completion = options.untilCaughtUp ? .caughtUp : .never
+            try consumer.subscribe(topics: [pipeline.input])
+        }
         let stage = ConsumeStage(
             consumer: consumer,
             workers: workers,
@@ -78,10 +109,9 @@ public final class PipelineService: Service {
             coordinator: coordinator,
             metrics: metrics,
             statistics: statistics,
-            untilCaughtUp: options.untilCaughtUp,
+            completion: completion,
             logger: logger
         )
-        try consumer.subscribe(topics: [pipeline.input])
         logger.info(
             "pipeline started",
             metadata: [
@@ -108,9 +138,9 @@ public final class PipelineService: Service {
         }
         if let failure { throw failure }
         if !shutdownRequested.isRaised {
-            // Caught up: everything is acknowledged; commit, then leave the group.
+            // Complete: everything is acknowledged; commit (a replay never does), then leave.
             await publisher.waitUntilIdle()
-            await publisher.commit()
+            if options.replay == nil { await publisher.commit() }
             await consumer.close()
         }
         await producer.close(timeout: options.shutdownTimeout)
@@ -142,7 +172,9 @@ public final class PipelineService: Service {
                     logger.info("outputs are acknowledged again; resumed")
                 }
             }
-            if options.showsProgress {
+            if options.showsProgress, let replay = options.replay {
+                ProgressLine.show(replayProgress(replay, previous: &previous.consumed))
+            } else if options.showsProgress {
                 let produced = statistics.enriched + statistics.signals
                 let line =
                     "in \(statistics.consumed - previous.consumed)/s  out \(produced - previous.produced)/s  "
@@ -153,6 +185,19 @@ public final class PipelineService: Service {
             }
         }
         return nil
+    }
+}
+
+extension PipelineService {
+    /// "done/total (pct), rate, ETA" for a replay, from the inputs whose outputs are acknowledged.
+    fileprivate func replayProgress(_ replay: ReplayRange, previous: inout Int) -> String {
+        let done = statistics.completedInputs
+        let total = max(1, Int(replay.recordCount))
+        let rate = done - previous
+        previous = done
+        let remaining = max(0, total - done)
+        let eta = rate > 0 ? "\(remaining / rate) s" : "-"
+        return "replay \(done)/\(total) (\(done * 100 / total) %)  \(rate)/s  ETA \(eta)"
     }
 }
 

@@ -5,6 +5,7 @@ import Synchronization
 /// Lock-free counters updated once per batch, never per record.
 public final class PipelineStatistics: Sendable {
     private let consumedCount = Atomic<Int>(0)
+    private let publishedInputCount = Atomic<Int>(0)
     private let enrichedCount = Atomic<Int>(0)
     private let signalCount = Atomic<Int>(0)
     private let rejectedCount = Atomic<Int>(0)
@@ -15,6 +16,8 @@ public final class PipelineStatistics: Sendable {
     public init() {}
 
     public var consumed: Int { consumedCount.load(ordering: .relaxed) }
+    /// Input records whose outputs are all acknowledged.
+    public var completedInputs: Int { publishedInputCount.load(ordering: .relaxed) }
     public var enriched: Int { enrichedCount.load(ordering: .relaxed) }
     public var signals: Int { signalCount.load(ordering: .relaxed) }
     public var rejected: Int { rejectedCount.load(ordering: .relaxed) }
@@ -25,7 +28,8 @@ public final class PipelineStatistics: Sendable {
 
     func recordConsumed(_ count: Int) { consumedCount.add(count, ordering: .relaxed) }
 
-    func recordPublished(enriched: Int, signals: Int, rejected: Int) {
+    func recordPublished(inputs: Int, enriched: Int, signals: Int, rejected: Int) {
+        publishedInputCount.add(inputs, ordering: .relaxed)
         enrichedCount.add(enriched, ordering: .relaxed)
         signalCount.add(signals, ordering: .relaxed)
         rejectedCount.add(rejected, ordering: .relaxed)

@@ -23,6 +23,8 @@ actor PublishStage {
     private var isDraining = false
     /// Owned partitions and the rebalance generation of their latest assignment.
     private var assignedSince: [TopicPartition: UInt64] = [:]
+    /// For a replay: per partition, the first offset past the range; later records are not published.
+    private var rangeEnds: [Int32: Int64]?
     private var offsets = OffsetTracker()
     private var inFlight: [UInt64: InFlightBatch] = [:]
     private var waiters: [Waiter] = []
@@ -105,11 +107,13 @@ actor PublishStage {
         await deliver(publishable.messages, for: work.sequence)
     }
 
-    /// Inputs whose partition this member still owns since before the batch was polled.
+    /// Inputs whose partition this member still owns since before the batch was polled (and, in a
+    /// replay, that lie inside the range).
     private func currentInputs(of work: ProcessedWork) -> [ProcessedInput] {
         let generation = work.batch.rebalanceGeneration
         var verdicts: [Int32: Bool] = [:]
         return work.inputs.filter { input in
+            if let end = rangeEnds?[input.partition], input.offset >= end { return false }
             if let verdict = verdicts[input.partition] { return verdict }
             let since = assignedSince[TopicPartition(topic: inputTopic, partition: input.partition)]
             let verdict = since.map { generation >= $0 } ?? false
@@ -233,7 +237,7 @@ actor PublishStage {
             if let reason = input.rejectionReason { rejectedByReason[reason, default: 0] += 1 }
         }
         let rejected = rejectedByReason.values.reduce(0, +)
-        statistics.recordPublished(enriched: enriched, signals: signals, rejected: rejected)
+        statistics.recordPublished(inputs: work.inputs.count, enriched: enriched, signals: signals, rejected: rejected)
         metrics.recordProduced(enriched, topic: outputs.enriched)
         metrics.recordProduced(signals, topic: outputs.signals)
         metrics.recordProduced(rejected, topic: outputs.rejected)
@@ -241,6 +245,11 @@ actor PublishStage {
     }
 
     // MARK: Ownership
+
+    /// Limits publishing to offsets before these ends (a replay's range).
+    func limit(to ends: [Int32: Int64]) {
+        rangeEnds = ends
+    }
 
     /// The partitions now belong to this member, from rebalance generation `generation` on.
     func assign(_ partitions: [TopicPartition], generation: UInt64) {

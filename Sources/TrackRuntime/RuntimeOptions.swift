@@ -20,6 +20,8 @@ public struct RuntimeOptions: Sendable {
     public var stallThreshold: Duration = .seconds(10)
     /// Print a live line of figures to standard error every second.
     public var showsProgress = false
+    /// Reprocess exactly these offsets instead of consuming as a group member (`trackstream replay`).
+    public var replay: ReplayRange?
 
     public init() {}
 
@@ -33,6 +35,35 @@ public struct RuntimeOptions: Sendable {
         guard processingWorkers > 0 else { throw RuntimeOptionsError("processing workers must be at least 1") }
         guard processingAttempts > 0 else { throw RuntimeOptionsError("processing attempts must be at least 1") }
     }
+}
+
+/// A bounded reprocessing: exactly these offsets of the input, read outside the live consumer group
+/// (whose committed offsets are neither read nor changed), then the service stops.
+public struct ReplayRange: Sendable, Hashable {
+    /// Per input partition, the offsets `start..<end`.
+    public var partitions: [PartitionRange]
+
+    public init(partitions: [PartitionRange]) {
+        self.partitions = partitions
+    }
+
+    /// The number of records in the range.
+    public var recordCount: Int64 { partitions.reduce(0) { $0 + max(0, $1.end - $1.start) } }
+}
+
+/// The offsets `start..<end` of one partition.
+public struct PartitionRange: Sendable, Hashable, CustomStringConvertible {
+    public var partition: Int32
+    public var start: Int64
+    public var end: Int64
+
+    public init(partition: Int32, start: Int64, end: Int64) {
+        self.partition = partition
+        self.start = start
+        self.end = end
+    }
+
+    public var description: String { "\(partition):\(start)..<\(end)" }
 }
 
 /// A runtime option with a value that cannot work.
