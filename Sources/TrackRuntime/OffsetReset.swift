@@ -1,0 +1,516 @@
+public import Kafka
+
+/// Where `trackstream offsets reset` moves a group's committed offsets: the scenarios of
+/// `kafka-consumer-groups.sh --reset-offsets`.
+public enum OffsetResetScenario: Sendable, Hashable, CustomStringConvertible {
+    /// The log start offset of each partition.
+    case toEarliest
+    /// The log end offset of each partition (the next offset to be written).
+    case toLatest
+    /// The same offset in every selected partition.
+    case toOffset(Int64)
+    /// The committed offset moved by this many records (negative: back).
+    case shiftBy(Int64)
+    /// The first offset whose record timestamp is at or after this many milliseconds since the epoch.
+    case toTimestamp(Int64)
+    /// The first offset whose record timestamp is at or after `now - duration`.
+    case byDuration(Duration)
+
+    public var description: String {
+        switch self {
+        case .toEarliest: "to earliest"
+        case .toLatest: "to latest"
+        case .toOffset(let offset): "to offset \(offset)"
+        case .shiftBy(let count): "shift by \(count > 0 ? "+" : "")\(count)"
+        case .toTimestamp(let milliseconds): "to \(ISO8601.format(milliseconds))"
+        case .byDuration(let duration): "back by \(duration.components.seconds) s"
+        }
+    }
+
+    /// The timestamp this scenario looks up, when it is a time scenario.
+    public func timestamp(now: Int64) -> Int64? {
+        switch self {
+        case .toTimestamp(let milliseconds): milliseconds
+        case .byDuration(let duration):
+            now - duration.components.seconds * 1000 - duration.components.attoseconds / 1_000_000_000_000_000
+        default: nil
+        }
+    }
+}
+
+/// A partition's committed offset and its log's bounds at one moment.
+public struct PartitionPosition: Sendable, Hashable {
+    public var topicPartition: TopicPartition
+    /// The group's committed offset, `nil` when the group never committed for the partition.
+    public var committed: Int64?
+    /// The first offset still in the log.
+    public var logStart: Int64
+    /// The next offset to be written (the high watermark).
+    public var logEnd: Int64
+
+    public init(topicPartition: TopicPartition, committed: Int64?, logStart: Int64, logEnd: Int64) {
+        self.topicPartition = topicPartition
+        self.committed = committed
+        self.logStart = logStart
+        self.logEnd = logEnd
+    }
+
+    /// Records between the committed offset and the log end; `nil` without a committed offset.
+    public var lag: Int64? { committed.map { max(0, logEnd - max($0, logStart)) } }
+}
+
+/// One partition's line of a reset plan.
+public struct PlannedOffset: Sendable, Hashable {
+    /// Why a requested offset was moved into the log.
+    public enum Clamp: Sendable, Hashable {
+        /// The requested offset was before the log start.
+        case toLogStart
+        /// The requested offset was past the log end.
+        case toLogEnd
+    }
+
+    public var topicPartition: TopicPartition
+    public var current: Int64?
+    /// The offset the scenario asked for, before clamping.
+    public var requested: Int64
+    /// The offset the group will have.
+    public var new: Int64
+    public var clamp: Clamp?
+
+    /// How far the committed offset moves; `nil` without a committed offset.
+    public var delta: Int64? { current.map { new - $0 } }
+}
+
+/// The offsets a reset would commit, one line per partition, computed without touching the group.
+public struct OffsetResetPlan: Sendable, Hashable {
+    public var scenario: OffsetResetScenario
+    public var offsets: [PlannedOffset]
+
+    /// Plans `scenario` over `positions`.
+    ///
+    /// - Parameter resolvedTimes: for the time scenarios, each partition's first offset at or after
+    ///   the scenario's timestamp (see ``TimestampOffsetResolver``); ignored otherwise.
+    /// - Throws: ``OffsetToolError/noCommittedOffset(_:)`` when `shiftBy` meets a partition the group
+    ///   never committed, and ``OffsetToolError/unresolvedTimestamp(_:)`` when a time is missing.
+    public init(
+        scenario: OffsetResetScenario,
+        positions: [PartitionPosition],
+        resolvedTimes: [TopicPartition: Int64] = [:]
+    ) throws(OffsetToolError) {
+        self.scenario = scenario
+        var offsets: [PlannedOffset] = []
+        for position in positions.sorted(by: { $0.topicPartition < $1.topicPartition }) {
+            let requested: Int64
+            switch scenario {
+            case .toEarliest: requested = position.logStart
+            case .toLatest: requested = position.logEnd
+            case .toOffset(let offset): requested = offset
+            case .shiftBy(let count):
+                guard let committed = position.committed else {
+                    throw .noCommittedOffset(position.topicPartition)
+                }
+                requested = committed + count
+            case .toTimestamp, .byDuration:
+                guard let resolved = resolvedTimes[position.topicPartition] else {
+                    throw .unresolvedTimestamp(position.topicPartition)
+                }
+                requested = resolved
+            }
+            let clamp: PlannedOffset.Clamp? =
+                requested < position.logStart ? .toLogStart : requested > position.logEnd ? .toLogEnd : nil
+            let new = min(max(requested, position.logStart), position.logEnd)
+            offsets.append(
+                PlannedOffset(
+                    topicPartition: position.topicPartition,
+                    current: position.committed,
+                    requested: requested,
+                    new: new,
+                    clamp: clamp
+                )
+            )
+        }
+        self.offsets = offsets
+    }
+
+    /// Whether committing the plan changes any committed offset.
+    public var changesAnything: Bool { offsets.contains { $0.current != $0.new } }
+
+    /// The offsets to commit.
+    public var commits: [TopicPartitionOffset] {
+        offsets.map { TopicPartitionOffset($0.topicPartition, offset: $0.new) }
+    }
+}
+
+/// Which partitions of which topic a command works on: `T` (all) or `T:P,P,…`.
+public struct PartitionSelection: Sendable, Hashable, CustomStringConvertible {
+    public var topic: String
+    /// The chosen partitions, `nil` for all of them.
+    public var partitions: [Int32]?
+
+    public init(topic: String, partitions: [Int32]? = nil) {
+        self.topic = topic
+        self.partitions = partitions
+    }
+
+    /// Parses `T` or `T:P,P,…`.
+    public init(parsing text: String) throws(OffsetToolError) {
+        let parts = text.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
+        guard let name = parts.first, !name.isEmpty else { throw .invalidArgument("--topic '\(text)' names no topic") }
+        topic = String(name)
+        guard parts.count == 2 else { return }
+        var chosen: [Int32] = []
+        for item in parts[1].split(separator: ",", omittingEmptySubsequences: false) {
+            guard let partition = Int32(item.trimmingSpaces), partition >= 0 else {
+                throw .invalidArgument(
+                    "--topic '\(text)': '\(item)' is not a partition number; write TOPIC or TOPIC:0,1,2"
+                )
+            }
+            chosen.append(partition)
+        }
+        partitions = Array(Set(chosen)).sorted()
+    }
+
+    /// The selected partitions of a topic that has `count` of them.
+    /// - Throws: ``OffsetToolError/unknownPartitions(topic:partitions:count:)`` for numbers past the last.
+    public func resolve(partitionCount count: Int) throws(OffsetToolError) -> [TopicPartition] {
+        let numbers = partitions ?? (0..<Int32(count)).map { $0 }
+        let unknown = numbers.filter { $0 >= count }
+        guard unknown.isEmpty else { throw .unknownPartitions(topic: topic, partitions: unknown, count: count) }
+        return numbers.map { TopicPartition(topic: topic, partition: $0) }
+    }
+
+    public var description: String {
+        partitions.map { "\(topic):\($0.map(String.init).joined(separator: ","))" } ?? topic
+    }
+}
+
+extension Substring {
+    fileprivate var trimmingSpaces: Substring {
+        var text = self
+        while text.first == " " { text.removeFirst() }
+        while text.last == " " { text.removeLast() }
+        return text
+    }
+}
+
+/// Finds, per partition, the first offset whose record timestamp is at or after a time.
+///
+/// It asks the broker first (ListOffsets by timestamp) and checks the answer by reading the records
+/// around it: Kafka answers from CreateTime, but some Kafka-compatible brokers answer from append
+/// time or answer offset 0 for a time after the last record. When the answer does not hold, it
+/// binary-searches the partition over fetched timestamps, which assumes timestamps rise with offsets
+/// (true for producers that let the client stamp records).
+public struct TimestampOffsetResolver: Sendable {
+    private let admin: KafkaAdmin
+    private let records: PartitionReader
+
+    public init(admin: KafkaAdmin, records: PartitionReader) {
+        self.admin = admin
+        self.records = records
+    }
+
+    /// The first offset at or after `timestamp` of each partition, or its log end when every
+    /// record is older.
+    public func resolve(
+        _ timestamp: Int64,
+        in positions: [PartitionPosition]
+    ) async throws(OffsetToolError) -> [TopicPartition: Int64] {
+        let answers: [KafkaAdmin.ListedOffset]
+        do {
+            answers = try await admin.listOffsets(positions.map(\.topicPartition), .timestamp(timestamp))
+        } catch {
+            throw .kafka(error, doing: "looking up offsets by time")
+        }
+        let brokerAnswers = Dictionary(answers.map { ($0.topicPartition, $0.offset) }) { first, _ in first }
+        var resolved: [TopicPartition: Int64] = [:]
+        for position in positions {
+            let answer = brokerAnswers[position.topicPartition] ?? -1
+            let candidate = answer < 0 ? position.logEnd : min(max(answer, position.logStart), position.logEnd)
+            let search = PartitionTimeSearch(position: position, timestamp: timestamp, records: records)
+            if try await search.holds(at: candidate) {
+                resolved[position.topicPartition] = candidate
+            } else {
+                resolved[position.topicPartition] = try await search.binarySearch()
+            }
+        }
+        return resolved
+    }
+}
+
+/// The time lookup of one partition, over records read one at a time.
+private struct PartitionTimeSearch {
+    let position: PartitionPosition
+    let timestamp: Int64
+    let records: PartitionReader
+
+    /// Whether `offset` is the first one at or after `timestamp`: its record is not older and the
+    /// record before it is older.
+    func holds(at offset: Int64) async throws(OffsetToolError) -> Bool {
+        if offset < position.logEnd {
+            guard let record = try await records.record(position.topicPartition, atOrAfter: offset),
+                (record.timestamp ?? -1) >= timestamp
+            else { return false }
+        }
+        guard offset > position.logStart else { return true }
+        guard let previous = try await records.record(position.topicPartition, atOrAfter: offset - 1) else {
+            return false
+        }
+        return previous.offset >= offset || (previous.timestamp ?? -1) < timestamp
+    }
+
+    /// The first offset in the log whose record is not older than `timestamp`, else the log end.
+    func binarySearch() async throws(OffsetToolError) -> Int64 {
+        var low = position.logStart
+        var high = position.logEnd
+        while low < high {
+            let middle = low + (high - low) / 2
+            guard let record = try await records.record(position.topicPartition, atOrAfter: middle) else {
+                high = middle
+                continue
+            }
+            if (record.timestamp ?? -1) >= timestamp {
+                high = middle
+            } else {
+                low = record.offset + 1
+            }
+        }
+        return low
+    }
+}
+
+/// A failure of an offsets command, with what it concerned and what to do.
+public enum OffsetToolError: Error, Sendable, CustomStringConvertible {
+    /// The cluster has no such group (no members and no committed offsets).
+    case unknownGroup(String)
+    /// The cluster has no such topic.
+    case unknownTopic(String)
+    /// Partition numbers past the topic's last partition.
+    case unknownPartitions(topic: String, partitions: [Int32], count: Int)
+    /// The group has members; its offsets may only change while it is empty.
+    case activeGroup(String, members: [KafkaAdmin.GroupDescription.Member])
+    /// `--shift-by` on a partition the group never committed.
+    case noCommittedOffset(TopicPartition)
+    /// A time scenario planned without that partition's resolved offset (a programming error).
+    case unresolvedTimestamp(TopicPartition)
+    /// A command-line value that cannot be used.
+    case invalidArgument(String)
+    /// The cluster did not answer in time.
+    case timedOut(String)
+    /// A request to the cluster failed.
+    case kafka(KafkaError, doing: String)
+
+    /// Whether the failure is the operator's input (exit 1) rather than the cluster's (exit 2).
+    public var isUsageError: Bool {
+        switch self {
+        case .unknownGroup, .unknownTopic, .unknownPartitions, .activeGroup, .noCommittedOffset, .invalidArgument:
+            true
+        case .unresolvedTimestamp, .timedOut, .kafka: false
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .unknownGroup(let group):
+            "consumer group '\(group)' is unknown to the cluster (no members, no committed offsets); "
+                + "check --group (or the pipeline's group) and --brokers"
+        case .unknownTopic(let topic):
+            "topic '\(topic)' does not exist; check --topic and --brokers (trackstream topics create makes "
+                + "the pipeline's topics)"
+        case .unknownPartitions(let topic, let partitions, let count):
+            "topic '\(topic)' has partitions 0...\(count - 1); "
+                + "\(partitions.map(String.init).joined(separator: ", ")) do not exist; fix the list after 'TOPIC:'"
+        case .activeGroup(let group, let members):
+            "consumer group '\(group)' is active with \(members.count) member(s): "
+                + members.map { "\($0.memberID) (client \($0.clientID), host \($0.host))" }.joined(separator: ", ")
+                + "; stop those consumers (e.g. the trackstream run instances of this group) and try again"
+        case .noCommittedOffset(let partition):
+            "cannot shift \(partition): group has no committed offset there; use --to-earliest, "
+                + "--to-latest, --to-offset or --to-datetime for it"
+        case .unresolvedTimestamp(let partition):
+            "no offset was resolved for the time lookup of \(partition)"
+        case .invalidArgument(let message):
+            message
+        case .timedOut(let what):
+            "\(what) timed out; check that the brokers are reachable and try again"
+        case .kafka(let error, let doing):
+            "\(doing) failed: \(error); check that the brokers are reachable and try again"
+        }
+    }
+}
+
+/// The ISO-8601 forms the offsets commands take: a date-time with its zone, and a duration.
+///
+/// Parsed here rather than with Foundation so that a time always has an explicit zone (a time
+/// without one would silently mean the machine's zone) and so that the rules are the documented ones.
+public enum ISO8601 {
+    /// Milliseconds since the epoch of `YYYY-MM-DDTHH:MM[:SS[.fff]]` followed by `Z`, `±HH:MM`,
+    /// `±HHMM` or `±HH`, e.g. `2026-11-28T00:00:00+01:00`.
+    public static func parseDateTime(_ text: String) throws(OffsetToolError) -> Int64 {
+        let invalid = OffsetToolError.invalidArgument(
+            "'\(text)' is not an ISO-8601 date-time with a zone; write e.g. 2026-11-28T00:00:00+01:00 "
+                + "or 2026-11-27T23:00:00Z"
+        )
+        var scanner = DigitScanner(text)
+        guard let year = scanner.number(digits: 4), scanner.skip("-"),
+            let month = scanner.number(digits: 2), scanner.skip("-"),
+            let day = scanner.number(digits: 2), scanner.skip("T") || scanner.skip("t") || scanner.skip(" "),
+            let hour = scanner.number(digits: 2), scanner.skip(":"),
+            let minute = scanner.number(digits: 2)
+        else { throw invalid }
+        var second: Int64 = 0
+        var millisecond: Int64 = 0
+        if scanner.skip(":") {
+            guard let value = scanner.number(digits: 2) else { throw invalid }
+            second = value
+            if scanner.skip(".") || scanner.skip(",") {
+                guard let fraction = scanner.fractionInMilliseconds() else { throw invalid }
+                millisecond = fraction
+            }
+        }
+        let offsetMinutes: Int64
+        if scanner.skip("Z") || scanner.skip("z") {
+            offsetMinutes = 0
+        } else if let sign: Int64 = scanner.skip("+") ? 1 : scanner.skip("-") ? -1 : nil,
+            let zoneHours = scanner.number(digits: 2)
+        {
+            var zoneMinutes: Int64 = 0
+            if !scanner.isAtEnd {
+                _ = scanner.skip(":")
+                guard let value = scanner.number(digits: 2), value < 60 else { throw invalid }
+                zoneMinutes = value
+            }
+            guard zoneHours <= 18 else { throw invalid }
+            offsetMinutes = sign * (zoneHours * 60 + zoneMinutes)
+        } else {
+            throw invalid
+        }
+        guard scanner.isAtEnd, (1...12).contains(month), day >= 1, day <= daysIn(month: month, year: year),
+            hour < 24, minute < 60, second < 60
+        else { throw invalid }
+        let days = daysFromCivil(year: year, month: month, day: day)
+        let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offsetMinutes * 60
+        return seconds * 1000 + millisecond
+    }
+
+    /// A duration `PnDTnHnMnS` (each part optional, seconds may have a fraction), e.g. `PT1H30M` or `P1D`.
+    public static func parseDuration(_ text: String) throws(OffsetToolError) -> Duration {
+        let invalid = OffsetToolError.invalidArgument(
+            "'\(text)' is not an ISO-8601 duration; write PnDTnHnMnS, e.g. P1D, PT2H or PT1H30M"
+        )
+        var scanner = DigitScanner(text)
+        guard scanner.skip("P") || scanner.skip("p") else { throw invalid }
+        var milliseconds: Int64 = 0
+        var parts = 0
+        var inTime = false
+        let units: [Character: Int64] = ["D": 86_400_000, "H": 3_600_000, "M": 60_000, "S": 1000]
+        while !scanner.isAtEnd {
+            if !inTime, scanner.skip("T") || scanner.skip("t") {
+                inTime = true
+                continue
+            }
+            guard let value = scanner.number(digits: nil) else { throw invalid }
+            var fraction: Int64 = 0
+            if scanner.skip(".") || scanner.skip(",") {
+                guard let digits = scanner.fractionInMilliseconds() else { throw invalid }
+                fraction = digits
+            }
+            guard let unit = scanner.next()?.uppercased().first, let scale = units[unit],
+                inTime == (unit != "D"), fraction == 0 || unit == "S"
+            else { throw invalid }
+            let (product, overflow) = value.multipliedReportingOverflow(by: scale)
+            guard !overflow else { throw invalid }
+            milliseconds += product + fraction
+            parts += 1
+        }
+        guard parts > 0 else { throw invalid }
+        return .milliseconds(milliseconds)
+    }
+
+    /// `YYYY-MM-DDTHH:MM:SS.fffZ` for milliseconds since the epoch.
+    public static func format(_ milliseconds: Int64) -> String {
+        let (seconds, millisecond) = milliseconds.floorDivided(by: 1000)
+        let (days, secondOfDay) = seconds.floorDivided(by: 86_400)
+        let (year, month, day) = civilFromDays(days)
+        func pad(_ value: Int64, _ width: Int) -> String {
+            let digits = String(value)
+            return String(repeating: "0", count: max(0, width - digits.count)) + digits
+        }
+        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(secondOfDay / 3600, 2)):"
+            + "\(pad(secondOfDay / 60 % 60, 2)):\(pad(secondOfDay % 60, 2)).\(pad(millisecond, 3))Z"
+    }
+
+    private static func isLeap(_ year: Int64) -> Bool { year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) }
+
+    private static func daysIn(month: Int64, year: Int64) -> Int64 {
+        switch month {
+        case 2: isLeap(year) ? 29 : 28
+        case 4, 6, 9, 11: 30
+        default: 31
+        }
+    }
+
+    /// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
+    private static func daysFromCivil(year: Int64, month: Int64, day: Int64) -> Int64 {
+        let shiftedYear = month <= 2 ? year - 1 : year
+        let era = (shiftedYear >= 0 ? shiftedYear : shiftedYear - 399) / 400
+        let yearOfEra = shiftedYear - era * 400
+        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        return era * 146_097 + dayOfEra - 719_468
+    }
+
+    /// The proleptic Gregorian date of days since 1970-01-01.
+    private static func civilFromDays(_ days: Int64) -> (year: Int64, month: Int64, day: Int64) {
+        let shifted = days + 719_468
+        let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
+        let dayOfEra = shifted - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let monthIndex = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
+        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
+        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
+    }
+}
+
+extension Int64 {
+    fileprivate func floorDivided(by divisor: Int64) -> (quotient: Int64, remainder: Int64) {
+        let remainder = ((self % divisor) + divisor) % divisor
+        return ((self - remainder) / divisor, remainder)
+    }
+}
+
+/// Reads ASCII digits and separators from the front of a string.
+private struct DigitScanner {
+    private var rest: Substring
+
+    init(_ text: String) { rest = text[...] }
+
+    var isAtEnd: Bool { rest.isEmpty }
+
+    mutating func skip(_ character: Character) -> Bool {
+        guard rest.first == character else { return false }
+        rest.removeFirst()
+        return true
+    }
+
+    mutating func next() -> Character? { rest.popFirst() }
+
+    /// Exactly `digits` digits, or all the digits there are when `nil` (at most 15).
+    mutating func number(digits: Int?) -> Int64? {
+        let run = rest.prefix { $0.isASCII && $0.isNumber }
+        let count = digits ?? run.count
+        guard count > 0, count <= 15, run.count >= count else { return nil }
+        rest.removeFirst(count)
+        return Int64(run.prefix(count))
+    }
+
+    /// A decimal fraction's digits as milliseconds (digits past the third are dropped).
+    mutating func fractionInMilliseconds() -> Int64? {
+        let run = rest.prefix { $0.isASCII && $0.isNumber }
+        guard !run.isEmpty else { return nil }
+        rest.removeFirst(run.count)
+        let padded = String(run.prefix(3)) + String(repeating: "0", count: Swift.max(0, 3 - run.count))
+        return Int64(padded)
+    }
+}
