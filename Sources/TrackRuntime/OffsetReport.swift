@@ -294,7 +294,7 @@ public struct GroupOffsetReport: Sendable {
         var text = "group \(group): state \(state), \(members.count) member(s)\n"
         for member in members {
             let assignment = member.assignment.map(\.description).joined(separator: ", ")
-            text += "  member \(member.memberID) client \(member.clientID) host \(member.host)"
+            text += "  member \(member.summary)"
             text += assignment.isEmpty ? "\n" : " assigned \(assignment)\n"
         }
         var table = TextTable(header: ["TOPIC", "PARTITION", "COMMITTED", "LOG-START", "LOG-END", "LAG", "LAG-SECONDS"])

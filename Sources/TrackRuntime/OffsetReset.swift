@@ -321,7 +321,7 @@ public enum OffsetToolError: Error, Sendable, CustomStringConvertible {
                 + "\(partitions.map(String.init).joined(separator: ", ")) do not exist; fix the list after 'TOPIC:'"
         case .activeGroup(let group, let members):
             "consumer group '\(group)' is active with \(members.count) member(s): "
-                + members.map { "\($0.memberID) (client \($0.clientID), host \($0.host))" }.joined(separator: ", ")
+                + members.map(\.summary).joined(separator: ", ")
                 + "; stop those consumers (e.g. the trackstream run instances of this group) and try again"
         case .noCommittedOffset(let partition):
             "cannot shift \(partition): group has no committed offset there; use --to-earliest, "
@@ -401,6 +401,7 @@ public enum ISO8601 {
         guard scanner.skip("P") || scanner.skip("p") else { throw invalid }
         var milliseconds: Int64 = 0
         var parts = 0
+        var timeParts = 0
         var inTime = false
         let units: [Character: Int64] = ["D": 86_400_000, "H": 3_600_000, "M": 60_000, "S": 1000]
         while !scanner.isAtEnd {
@@ -421,8 +422,9 @@ public enum ISO8601 {
             guard !overflow else { throw invalid }
             milliseconds += product + fraction
             parts += 1
+            if inTime { timeParts += 1 }
         }
-        guard parts > 0 else { throw invalid }
+        guard parts > 0, !inTime || timeParts > 0 else { throw invalid }
         return .milliseconds(milliseconds)
     }
 
@@ -512,5 +514,15 @@ private struct DigitScanner {
         rest.removeFirst(run.count)
         let padded = String(run.prefix(3)) + String(repeating: "0", count: Swift.max(0, 3 - run.count))
         return Int64(padded)
+    }
+}
+
+extension KafkaAdmin.GroupDescription.Member {
+    /// The member's id with its client id and host when the broker reports them.
+    var summary: String {
+        var details: [String] = []
+        if !clientID.isEmpty { details.append("client \(clientID)") }
+        if !host.isEmpty { details.append("host \(host)") }
+        return details.isEmpty ? memberID : "\(memberID) (\(details.joined(separator: ", ")))"
     }
 }
