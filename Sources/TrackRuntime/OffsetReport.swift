@@ -35,14 +35,15 @@ public struct PartitionReader: Sendable {
     /// The high watermark of each partition as fetch responses report it.
     ///
     /// Reading at the end makes the broker answer with its high watermark, which is exact on
-    /// every broker (some answer ListOffsets LATEST wrongly, see docs/tansu-notes).
+    /// every broker; some Kafka-compatible ones (Tansu) answer ListOffsets LATEST with the newest
+    /// batch's base offset + 1.
     public func endOffsets(_ partitions: [TopicPartition]) async throws(OffsetToolError) -> [TopicPartition: Int64] {
         guard !partitions.isEmpty else { return [:] }
         let wanted = Set(partitions)
         return try await withConsumer(
             at: partitions.map { TopicPartitionOffset($0, offset: KafkaOffset.end) },
             doing: "reading the end offsets of \(partitions.map(\.description).joined(separator: ", "))"
-        ) { consumer, events throws(OffsetToolError) in
+        ) { consumer, events in
             var ends: [TopicPartition: Int64] = [:]
             while ends.count < wanted.count {
                 guard let event = await events.next() else { return nil }
@@ -60,18 +61,21 @@ public struct PartitionReader: Sendable {
     }
 
     /// The first record of `partition` at or after `offset`, or `nil` when there is none yet.
+    ///
+    /// An offset before the log start reads from the log start; the end of the partition before
+    /// any record at or after `offset` means there is none.
     public func record(_ partition: TopicPartition, atOrAfter offset: Int64) async throws(OffsetToolError) -> Record? {
         try await withConsumer(
             at: [TopicPartitionOffset(partition, offset: offset)],
             doing: "reading \(partition) at offset \(offset)"
-        ) { _, events throws(OffsetToolError) in
+        ) { _, events in
             while let event = await events.next() {
                 switch event {
                 case .records(let batch):
                     if let record = batch.first(where: { $0.topicPartition == partition && $0.offset >= offset }) {
                         return .some(Record(offset: record.offset, timestamp: record.timestamp))
                     }
-                case .endOfPartition(let reached, let end) where reached == partition && end >= offset:
+                case .endOfPartition(let reached, _) where reached == partition:
                     return .some(nil)
                 case .endOfPartition, .error:
                     continue
@@ -83,11 +87,11 @@ public struct PartitionReader: Sendable {
 
     /// Runs `body` with a consumer assigned at `offsets`; `body` returns `nil` when the events end.
     /// The consumer is closed after `timeout`, which ends its events, and always before returning.
-    private func withConsumer<Result: Sendable>(
+    private func withConsumer<Value: Sendable>(
         at offsets: [TopicPartitionOffset],
         doing what: String,
-        _ body: (KafkaConsumer, inout AsyncStream<ConsumerEvent>.Iterator) async throws(OffsetToolError) -> Result?
-    ) async throws(OffsetToolError) -> Result {
+        _ body: (KafkaConsumer, inout AsyncStream<ConsumerEvent>.Iterator) async -> Value?
+    ) async throws(OffsetToolError) -> Value {
         let consumer: KafkaConsumer
         do {
             consumer = try KafkaConsumer(configuration: configuration)
@@ -102,7 +106,7 @@ public struct PartitionReader: Sendable {
         }
         defer { watchdog.cancel() }
         var events = consumer.events.makeAsyncIterator()
-        let result = try await body(consumer, &events)
+        let result = await body(consumer, &events)
         await consumer.close()
         guard let result else { throw .timedOut(what) }
         return result
@@ -250,7 +254,10 @@ public struct GroupOffsets: Sendable {
         let positions = try await positions(try await partitions(selection))
         var resolved: [TopicPartition: Int64] = [:]
         if let timestamp = scenario.timestamp(now: now) {
-            resolved = try await TimestampOffsetResolver(admin: admin, records: reader).resolve(timestamp, in: positions)
+            resolved = try await TimestampOffsetResolver(admin: admin, records: reader).resolve(
+                timestamp,
+                in: positions
+            )
         }
         return try OffsetResetPlan(scenario: scenario, positions: positions, resolvedTimes: resolved)
     }
@@ -304,7 +311,7 @@ public struct GroupOffsetReport: Sendable {
                 position.topicPartition.topic, "\(position.topicPartition.partition)",
                 position.committed.map(String.init) ?? "-", "\(position.logStart)", "\(position.logEnd)",
                 position.lag.map(String.init) ?? "-",
-                line.lagSeconds.map { String(Double(Int($0 * 10)) / 10) } ?? "-",
+                line.lagSeconds.map { String(($0 * 10).rounded() / 10) } ?? "-",
             ])
         }
         return text + table.rendered()

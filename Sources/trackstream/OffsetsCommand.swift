@@ -17,8 +17,8 @@ struct OffsetsCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Show the group's state, members, and per partition its committed offset, log bounds and lag.",
             discussion: """
-                LAG is in records; LAG-SECONDS is the age of the oldest unconsumed record (from record
-                timestamps). The group defaults to the pipeline's group.
+                LAG is in records; LAG-SECONDS is the age of the oldest unconsumed record (from record timestamps). \
+                The group defaults to the pipeline's group.
                 """
         )
 
@@ -54,9 +54,11 @@ struct OffsetsCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Plan (dry run, the default) or commit (--execute) new offsets for an inactive group.",
             discussion: """
-                Exactly one scenario. Targets before the log start or past the log end are clamped to it.
+                Exactly one scenario. Targets before the log start or past the log end are clamped to it. \
                 The group must have no members: stop its consumers first.
-                Examples: --to-datetime 2026-11-28T00:00:00+01:00, --by-duration PT2H, --shift-by -100.
+
+                Examples: --to-datetime 2026-11-28T00:00:00+01:00, --by-duration PT2H, --shift-by -100, \
+                --topic track.raw:0,2.
                 """
         )
 
@@ -89,7 +91,10 @@ struct OffsetsCommand: AsyncParsableCommand {
         var toDatetime: String?
 
         @Option(
-            help: ArgumentHelp("Reset to the first record at or after now minus this duration.", valueName: "PnDTnHnMnS")
+            help: ArgumentHelp(
+                "Reset to the first record at or after now minus this duration.",
+                valueName: "PnDTnHnMnS"
+            )
         )
         var byDuration: String?
 
@@ -148,7 +153,9 @@ struct OffsetsCommand: AsyncParsableCommand {
                     do {
                         try await offsets.requireInactive()
                     } catch OffsetToolError.activeGroup(_, let members) {
-                        print("note: the group has \(members.count) member(s) now; --execute will refuse until they stop")
+                        print(
+                            "note: the group has \(members.count) member(s) now; --execute will refuse until they stop"
+                        )
                     }
                     print("dry run: nothing changed; add --execute to commit these offsets")
                     return
@@ -168,7 +175,9 @@ struct OffsetsCommand: AsyncParsableCommand {
                 reader: PartitionReader(configuration: pipeline.consumerConfiguration())
             )
         } catch {
-            throw .kafka(error, doing: "connecting to \(pipeline.kafka.first { $0.key == "bootstrap.servers" }?.value ?? "the brokers")")
+            throw .invalidArgument(
+                "the pipeline's kafka settings cannot make a client: \(error); fix them in the pipeline file"
+            )
         }
     }
 

@@ -129,7 +129,9 @@ extension OffsetsTests {
             #expect(dryRun.output.contains("clamped") == scenario.clamped, "\(dryRun)")
             #expect(try await fixture.committed() == [0: 5, 1: 5])
 
-            let execute = try fixture.trackstream(["reset", "--topic", fixture.topic, "--execute"] + scenario.arguments)
+            let execute = try fixture.trackstream(
+                ["reset", "--topic", fixture.topic, "--execute"] + scenario.arguments
+            )
             #expect(execute.status == 0, "\(execute)")
             #expect(execute.output.contains("committed the new offsets of 2 partition(s)"), "\(execute)")
             let expected: [Int32: Int64] = [0: scenario.expected, 1: scenario.expected]
@@ -149,7 +151,9 @@ extension OffsetsTests {
             #expect(result.rows.contains { $0 == [fixture.topic, "2", "7", "4", "-3"] }, "\(result)")
             #expect(!result.rows.contains { $0.prefix(2) == [fixture.topic, "1"] }, "\(result)")
             // Numbers are right-aligned under their headings: each column's words end at one place.
-            let table = result.output.split(separator: "\n").filter { $0.hasPrefix("TOPIC") || $0.hasPrefix(fixture.topic) }
+            let table = result.output.split(separator: "\n").filter {
+                $0.hasPrefix("TOPIC") || $0.hasPrefix(fixture.topic)
+            }
             #expect(table.count == 3)
             #expect(Set(table.map { Self.wordEnds($0).dropFirst().prefix(4) }).count == 1, "\(result)")
 
@@ -263,7 +267,10 @@ extension OffsetsTests {
             try await fixture.produce(2)
             try await fixture.commit([0: 1, 1: 1])
             let cases: [([String], String)] = [
-                (["reset", "--group", "no-such-group", "--topic", fixture.topic, "--to-earliest"], "'no-such-group' is unknown"),
+                (
+                    ["reset", "--group", "no-such-group", "--topic", fixture.topic, "--to-earliest"],
+                    "'no-such-group' is unknown"
+                ),
                 (["show", "--group", "no-such-group"], "'no-such-group' is unknown"),
                 (["reset", "--topic", "no-such-topic", "--to-earliest"], "topic 'no-such-topic' does not exist"),
                 (["show", "--topic", "no-such-topic"], "topic 'no-such-topic' does not exist"),
