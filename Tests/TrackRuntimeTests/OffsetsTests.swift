@@ -204,6 +204,46 @@ extension OffsetsTests {
             #expect(try await fixture.startingOffsets() == [0: 3, 1: 3, 2: 3])
         }
 
+        @Test("--to-datetime by CreateTime when the producer stamps records (Tansu looks up by append time)")
+        func producerTimestamps() async throws {
+            let fixture = try await OffsetFixture.make(partitions: 2)
+            // 2026-01-01T00:00:00Z + i seconds for record i of each partition: far from the append
+            // time, so Tansu's ListOffsets-by-time answer is wrong and the fetched timestamps decide.
+            let base: Int64 = 1_767_225_600_000
+            try await fixture.produce(10) { index in base + Int64(index) * 1000 }
+            try await fixture.commit([0: 10, 1: 10])
+            let plans: [(String, Int64)] = [
+                ("2026-01-01T09:00:05.500+09:00", 6),
+                ("2025-12-31T19:00:05-05:00", 5),
+                ("2025-12-31T00:00:00Z", 0),
+                ("2026-01-01T00:00:30Z", 10),
+            ]
+            for (time, expected) in plans {
+                let result = try fixture.trackstream(["reset", "--topic", fixture.topic, "--to-datetime", time])
+                #expect(result.status == 0, "\(result)")
+                for partition in 0..<2 {
+                    #expect(
+                        result.rows.contains {
+                            Array($0.prefix(4)) == [fixture.topic, "\(partition)", "10", "\(expected)"]
+                        },
+                        "\(time): partition \(partition) to \(expected)\n\(result)"
+                    )
+                }
+            }
+            let execute = try fixture.trackstream([
+                "reset", "--topic", "\(fixture.topic):1", "--to-datetime", "2026-01-01T01:00:03+01:00", "--execute",
+            ])
+            #expect(execute.status == 0, "\(execute)")
+            #expect(try await fixture.committed() == [0: 10, 1: 3])
+
+            // The oldest unconsumed record of partition 1 is record 3, stamped base + 3 s.
+            let show = try fixture.trackstream(["show"])
+            let row = try #require(show.rows.first { $0.prefix(2) == [fixture.topic, "1"] }, "\(show)")
+            let seconds = try #require(Double(row[6]), "\(show)")
+            let expectedSeconds = Double(OffsetsTests.AgainstBroker.now() - base - 3000) / 1000
+            #expect(abs(seconds - expectedSeconds) < 5, "\(show)")
+        }
+
         @Test("show: committed, log start and end, lag in records and seconds, group state and members")
         func show() async throws {
             let fixture = try await OffsetFixture.make(partitions: 2)
@@ -248,6 +288,8 @@ extension OffsetsTests {
             #expect(try await fixture.committed() == [0: 5, 1: 5])
             let dryRun = try fixture.trackstream(["reset", "--topic", fixture.topic, "--to-earliest"])
             #expect(dryRun.status == 0 && dryRun.output.contains("--execute will refuse"), "\(dryRun)")
+            let show = try fixture.trackstream(["show"])
+            #expect(show.output.contains("1 member(s)") && show.output.contains(member.memberID), "\(show)")
 
             await member.close()
             // Tansu keeps listing a member that left until its session times out (6 s here).
@@ -322,14 +364,19 @@ struct OffsetFixture {
     }
 
     /// Produces `count` records to each partition, one record per batch (Tansu answers ListOffsets
-    /// LATEST right only then).
-    func produce(_ count: Int) async throws {
+    /// LATEST right only then); record `i` gets `timestamp(i)`, or the time of production for `nil`.
+    func produce(_ count: Int, timestamp: (Int) -> Int64? = { _ in nil }) async throws {
         let producer = try KafkaProducer(
             configuration: ["bootstrap.servers": broker.bootstrap, "batch.num.messages": "1", "linger.ms": "0"]
         )
         let messages = (0..<pipeline.partitions).flatMap { partition in
             (0..<count).map { index in
-                ProducerMessage(topic: topic, partition: partition, value: Array("\(partition)-\(index)".utf8))
+                ProducerMessage(
+                    topic: topic,
+                    partition: partition,
+                    value: Array("\(partition)-\(index)".utf8),
+                    timestamp: timestamp(index)
+                )
             }
         }
         let report = try await producer.send(messages)
