@@ -244,7 +244,7 @@ private struct PartitionTimeSearch {
     let records: PartitionReader
 
     /// Whether `offset` is the first one at or after `timestamp`: its record is not older and the
-    /// record before it is older.
+    /// record before it is older. A gap before `offset` (transaction markers, compaction) counts as older.
     func holds(at offset: Int64) async throws(OffsetToolError) -> Bool {
         if offset < position.logEnd {
             guard let record = try await records.record(position.topicPartition, atOrAfter: offset),
@@ -271,7 +271,7 @@ private struct PartitionTimeSearch {
             if (record.timestamp ?? -1) >= timestamp {
                 high = middle
             } else {
-                low = record.offset + 1
+                low = min(record.offset + 1, high)
             }
         }
         return low
