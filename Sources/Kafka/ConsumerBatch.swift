@@ -17,6 +17,8 @@ public final class ConsumerBatch: @unchecked Sendable, RandomAccessCollection {
     /// ``KafkaConsumer/rebalanceGeneration``): records of a partition are current only when the
     /// batch is not older than the partition's latest assignment.
     public let rebalanceGeneration: UInt64
+    /// When the poll thread received the batch: the start of its time in the application.
+    public let polledAt = ContinuousClock.now
 
     init(
         messages: UnsafeMutableBufferPointer<UnsafeMutablePointer<rd_kafka_message_t>>,

@@ -31,7 +31,7 @@ struct ConsumeStage: Sendable {
             var atEnd = Set<TopicPartition>()
             if case .range(let ends) = completion {
                 for (partition, end) in ends where end <= 0 { atEnd.insert(partition) }
-                if await isComplete(atEnd) { return }
+                if await isComplete(atEnd, holdingBatches: 0) { return }
             }
             for await event in consumer.events {
                 switch event {
@@ -55,7 +55,9 @@ struct ConsumeStage: Sendable {
                 case .error(let error):
                     logger.warning("consumer error", metadata: ["error": "\(error)"])
                 }
-                if await isComplete(atEnd) {
+                let holding: Int
+                if case .records = event { holding = 1 } else { holding = 0 }
+                if await isComplete(atEnd, holdingBatches: holding) {
                     logger.info("complete: every partition is read to its end and every output acknowledged")
                     break
                 }
@@ -96,7 +98,8 @@ struct ConsumeStage: Sendable {
         try? consumer.pause(reached)
     }
 
-    private func isComplete(_ atEnd: Set<TopicPartition>) async -> Bool {
+    /// Whether the work is complete; `holdingBatches` are batches this loop itself still holds.
+    private func isComplete(_ atEnd: Set<TopicPartition>, holdingBatches: Int) async -> Bool {
         let expected: Set<TopicPartition>
         switch completion {
         case .never: return false
@@ -106,9 +109,9 @@ struct ConsumeStage: Sendable {
         guard !expected.isEmpty, expected.isSubset(of: atEnd) else { return false }
         await publisher.waitUntilIdle()
         // Work released by the stages a moment after the publisher went idle: give it a moment.
-        for _ in 0..<20 where consumer.inFlightBatches > 0 {
+        for _ in 0..<20 where consumer.inFlightBatches > holdingBatches {
             try? await Task.sleep(for: .milliseconds(25))
         }
-        return consumer.inFlightBatches == 0
+        return consumer.inFlightBatches <= holdingBatches
     }
 }

@@ -14,6 +14,7 @@ public final class PipelineMetrics: Sendable {
     let consumed: CoreMetrics.Counter
     let inFlightBatches: CoreMetrics.Gauge
     let stalled: CoreMetrics.Gauge
+    let queueDuration: CoreMetrics.Timer
     let processingDuration: CoreMetrics.Timer
     let deliveryDuration: CoreMetrics.Timer
     let commitDuration: CoreMetrics.Timer
@@ -38,6 +39,11 @@ public final class PipelineMetrics: Sendable {
         consumed = CoreMetrics.Counter(label: "trackstream_events_consumed_total", factory: factory)
         inFlightBatches = CoreMetrics.Gauge(label: "trackstream_in_flight_batches", factory: factory)
         stalled = CoreMetrics.Gauge(label: "trackstream_stalled", factory: factory)
+        queueDuration = CoreMetrics.Timer(
+            label: "trackstream_stage_duration_seconds",
+            dimensions: [("stage", "queue")],
+            factory: factory
+        )
         processingDuration = CoreMetrics.Timer(
             label: "trackstream_stage_duration_seconds",
             dimensions: [("stage", "process")],

@@ -78,6 +78,7 @@ actor ProcessStage {
 
     func process(_ work: ConsumedWork) -> ProcessedWork {
         let started = ContinuousClock.now
+        metrics.queueDuration.recordInterval(since: work.batch.polledAt)
         var messages: [ProducerMessage] = []
         messages.reserveCapacity(work.batch.count * 2)
         var inputs: [ProcessedInput] = []

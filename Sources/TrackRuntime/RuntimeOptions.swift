@@ -87,6 +87,9 @@ extension PipelineConfiguration {
         // Bounds the pre-fetched bytes per partition, so that memory stays bounded on a backlog.
         configuration.setDefault("queued.max.messages.kbytes", "8192")
         configuration.setDefault("fetch.wait.max.ms", "100")
+        // librdkafka waits 1 s before fetching again once a partition's prefetch queue was full;
+        // a pipeline drains it in milliseconds.
+        configuration.setDefault("fetch.queue.backoff.ms", "10")
         return configuration
     }
 

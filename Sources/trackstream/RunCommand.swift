@@ -38,6 +38,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Processing workers (actors) running in parallel.")
     var workers = 2
 
+    @Option(help: "Consumed batches in flight (processing or awaiting acknowledgement) before fetching pauses.")
+    var maxInFlightBatches = 24
+
     @Flag(inversion: .prefixedNo, help: "Print a live line of figures every second (default: on a terminal).")
     var progress: Bool?
 
@@ -69,6 +72,7 @@ struct RunCommand: AsyncParsableCommand {
         options.shutdownTimeout = .milliseconds(Int64(shutdownTimeout * 1000))
         options.maximumBatchSize = batchSize
         options.processingWorkers = workers
+        options.maximumInFlightBatches = maxInFlightBatches
         options.showsProgress = progress ?? (isatty(STDERR_FILENO) != 0)
         do {
             try options.validate()

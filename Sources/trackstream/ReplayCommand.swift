@@ -1,0 +1,198 @@
+import ArgumentParser
+import Foundation
+import Kafka
+import Logging
+import TrackDomain
+import TrackPipeline
+import TrackRuntime
+
+/// `trackstream replay`: reprocesses a range of the input through the same stages.
+struct ReplayCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "replay",
+        abstract: "Reprocess a range of the input into the normal or prefixed output topics.",
+        discussion: """
+            Reads exactly the range, outside the live consumer group (whose committed offsets are \
+            neither read nor changed), through the same stages, so the outputs are byte-identical to \
+            the first run's for the same records. Stops at the end of the range (or of the log) and \
+            prints a summary. Offsets: --from-offset is the first offset replayed, --to-offset the \
+            first one not replayed; without an end, the range runs to the log's current end.
+            """
+    )
+
+    @OptionGroup var pipelineArguments: PipelineArguments
+
+    @Option(help: "First offset to replay, in every selected partition.")
+    var fromOffset: Int64?
+
+    @Option(help: "Replay from the first record at or after this time (ISO-8601 with zone).")
+    var fromDatetime: String?
+
+    @Option(help: "Stop before this offset, in every selected partition.")
+    var toOffset: Int64?
+
+    @Option(help: "Stop before the first record at or after this time (ISO-8601 with zone).")
+    var toDatetime: String?
+
+    @Option(help: "Partitions to replay, comma-separated (default: all).")
+    var partitions: String?
+
+    @Option(help: "Write to PREFIX.<output topic> instead of the pipeline's output topics (created if missing).")
+    var outputPrefix: String?
+
+    @OptionGroup var logging: LoggingArguments
+
+    @Flag(inversion: .prefixedNo, help: "Show progress (default: on a terminal).")
+    var progress: Bool?
+
+    func validate() throws {
+        guard (fromOffset == nil) != (fromDatetime == nil) else {
+            throw ValidationError("give exactly one of --from-offset and --from-datetime")
+        }
+        guard toOffset == nil || toDatetime == nil else {
+            throw ValidationError("give at most one of --to-offset and --to-datetime")
+        }
+        if let fromOffset, fromOffset < 0 { throw ValidationError("--from-offset must be 0 or more") }
+        if let fromOffset, let toOffset, toOffset < fromOffset {
+            throw ValidationError("--to-offset (\(toOffset)) is before --from-offset (\(fromOffset))")
+        }
+        for (name, value) in [("--from-datetime", fromDatetime), ("--to-datetime", toDatetime)] {
+            guard let value else { continue }
+            do {
+                _ = try ISO8601.parseDateTime(value)
+            } catch {
+                throw ValidationError("\(name): \(error)")
+            }
+        }
+    }
+
+    func run() async throws {
+        try requireSupportedLibrdkafka()
+        let logger = logging.bootstrap()
+        var pipeline = try pipelineArguments.load()
+        let admin = try KafkaAdmin(configuration: pipeline.adminConfiguration())
+        let selected = try await selectedPartitions(of: pipeline.input, admin: admin)
+        let range = try await resolveRange(pipeline: pipeline, partitions: selected, admin: admin)
+
+        if let outputPrefix {
+            pipeline.outputs = .init(
+                enriched: "\(outputPrefix).\(pipeline.outputs.enriched)",
+                signals: "\(outputPrefix).\(pipeline.outputs.signals)",
+                rejected: "\(outputPrefix).\(pipeline.outputs.rejected)"
+            )
+            let inputPartitions = Int32(selected.count)
+            let created = try await admin.createTopics(
+                [pipeline.outputs.enriched, pipeline.outputs.signals, pipeline.outputs.rejected].map {
+                    .init(name: $0, partitions: max(inputPartitions, 1))
+                }
+            )
+            if !created.isEmpty { logger.notice("created output topics", metadata: ["topics": "\(created)"]) }
+        }
+        FileHandle.standardError.write(
+            Data(
+                "replay: \(range.recordCount) records of \(pipeline.input) [\(range.partitions.map(\.description).joined(separator: ", "))] → \(pipeline.outputs.enriched), \(pipeline.outputs.signals), \(pipeline.outputs.rejected)\n"
+                    .utf8
+            )
+        )
+
+        var options = RuntimeOptions()
+        options.replay = range
+        options.showsProgress = progress ?? (isatty(STDERR_FILENO) != 0)
+        let bots = BotDetectorLoader.load()
+        if let warning = bots.warning { logger.warning("\(warning)") }
+        let processor = EventProcessor(configuration: pipeline.processingConfiguration(), botDetector: bots.detector)
+        let service = PipelineService(pipeline: pipeline, options: options, processor: processor, logger: logger)
+        let started = ContinuousClock.now
+        do {
+            try await service.run()
+        } catch {
+            throw CommandFailure(message: "replay failed: \(error)", exitCode: 2)
+        }
+        let elapsed = ContinuousClock.now - started
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let statistics = service.statistics
+        print(
+            """
+            replayed \(statistics.completedInputs) records in \(String(format: "%.1f", seconds)) s \
+            (\(Int(Double(statistics.completedInputs) / max(seconds, 0.001))) records/s): \
+            \(statistics.enriched) enriched, \(statistics.signals) signals, \(statistics.rejected) rejected
+            """
+        )
+    }
+
+    private func selectedPartitions(of topic: String, admin: KafkaAdmin) async throws -> [Int32] {
+        guard let count = try await admin.partitionCounts([topic])[topic] else {
+            throw CommandFailure(message: "topic '\(topic)' does not exist: check the pipeline's input", exitCode: 1)
+        }
+        guard let partitions else { return Array(0..<Int32(count)) }
+        var selected: [Int32] = []
+        for text in partitions.split(separator: ",") {
+            guard let partition = Int32(text.trimmingCharacters(in: .whitespaces)),
+                (0..<Int32(count)).contains(partition)
+            else {
+                throw CommandFailure(
+                    message: "--partitions: '\(text)' is not a partition of \(topic) (it has 0...\(count - 1))",
+                    exitCode: 1
+                )
+            }
+            selected.append(partition)
+        }
+        return selected
+    }
+
+    /// Per partition: start and end offsets from the options, clamped to the log. The live group's
+    /// committed offsets play no part.
+    private func resolveRange(
+        pipeline: PipelineConfiguration,
+        partitions: [Int32],
+        admin: KafkaAdmin
+    ) async throws
+        -> ReplayRange
+    {
+        let topicPartitions = partitions.map { TopicPartition(topic: pipeline.input, partition: $0) }
+        let reader = PartitionReader(configuration: pipeline.consumerConfiguration())
+        let positions: [PartitionPosition]
+        do {
+            let starts = try await admin.listOffsets(topicPartitions, .earliest)
+            let ends = try await reader.endOffsets(topicPartitions)
+            positions = starts.map { start in
+                PartitionPosition(
+                    topicPartition: start.topicPartition,
+                    committed: nil,
+                    logStart: max(0, start.offset),
+                    logEnd: max(0, start.offset, ends[start.topicPartition] ?? 0)
+                )
+            }
+        } catch {
+            throw CommandFailure(message: "reading the bounds of \(pipeline.input) failed: \(error)", exitCode: 2)
+        }
+        let resolver = TimestampOffsetResolver(admin: admin, records: reader)
+        let startsByTime = try await fromDatetime.asyncMap {
+            try await resolver.resolve(try ISO8601.parseDateTime($0), in: positions)
+        }
+        let endsByTime = try await toDatetime.asyncMap {
+            try await resolver.resolve(try ISO8601.parseDateTime($0), in: positions)
+        }
+        return ReplayRange(
+            partitions: positions.map { position in
+                let log = position.logStart..<position.logEnd
+                let start = startsByTime?[position.topicPartition] ?? fromOffset ?? log.lowerBound
+                let end = endsByTime?[position.topicPartition] ?? toOffset ?? log.upperBound
+                let clampedStart = min(max(start, log.lowerBound), log.upperBound)
+                return PartitionRange(
+                    partition: position.topicPartition.partition,
+                    start: clampedStart,
+                    end: min(max(end, clampedStart), log.upperBound)
+                )
+            }
+        )
+    }
+}
+
+extension Optional {
+    /// `map` with an asynchronous, throwing transform.
+    fileprivate func asyncMap<Result>(_ transform: (Wrapped) async throws -> Result) async rethrows -> Result? {
+        guard let value = self else { return nil }
+        return try await transform(value)
+    }
+}
