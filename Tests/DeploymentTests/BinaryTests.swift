@@ -92,26 +92,42 @@ struct TrackstreamBinary {
         var positionals: Int
     }
 
-    /// The options and positional arguments of `trackstream PATH --help`'s USAGE line; nil when the
-    /// binary has no such subcommand (ArgumentParser then prints the parent's help).
+    /// The options and positional arguments `trackstream PATH --help` lists (its OPTIONS and
+    /// ARGUMENTS sections: the USAGE line collapses to `[<options>]` for commands with many); nil
+    /// when the binary has no such subcommand (ArgumentParser then prints the parent's help).
     func usage(_ path: [String]) throws -> Usage? {
         let result = try run(path + ["--help"], environment: [:])
         let prefix = "USAGE: trackstream " + path.joined(separator: " ")
-        guard let line = result.output.split(separator: "\n").first(where: { $0.hasPrefix(prefix) }),
+        let lines = result.output.split(separator: "\n", omittingEmptySubsequences: false)
+        guard let line = lines.first(where: { $0.hasPrefix(prefix) }),
             line.dropFirst(prefix.count).first.map({ $0 == " " }) ?? true,
-            let flag = try? Regex(#"--[a-z0-9][a-z0-9-]*"#),
-            let positional = try? Regex(#"\[?<[a-z0-9-]+>\]?"#)
+            let flag = try? Regex(#"--[a-z0-9][a-z0-9-]*"#)
         else { return nil }
-        let rest = line.dropFirst(prefix.count)
-        let flags = Set(rest.matches(of: flag).map { String(rest[$0.range]) })
-        // `--brokers <brokers>` values are not positionals: count `<x>` not preceded by an option.
-        let words = rest.split(separator: " ")
+        var flags: Set<String> = ["--help", "--version"]
         var positionals = 0
-        for (index, word) in words.enumerated() where word.wholeMatch(of: positional) != nil {
-            let previous = index > 0 ? words[index - 1] : ""
-            if !previous.contains("--") { positionals += 1 }
+        var section = ""
+        for line in lines {
+            if !line.hasPrefix(" "), line.hasSuffix(":") {
+                section = String(line)
+                continue
+            }
+            // The name part of an entry ends where its description starts (two spaces), if on one line.
+            let name = line.dropFirst(2).split(separator: "  ", maxSplits: 1).first ?? ""
+            switch section {
+            case "OPTIONS:" where line.hasPrefix("  -"):
+                let expanded = name.replacing("--[no-]", with: "--no-X --").replacing("X --", with: "")
+                flags.formUnion(expanded.matches(of: flag).map { String(expanded[$0.range]) })
+                if name.contains("--[no-]") {
+                    let plain = name.replacing("--[no-]", with: "--")
+                    flags.formUnion(plain.matches(of: flag).map { String(plain[$0.range]) })
+                }
+            case "ARGUMENTS:" where line.hasPrefix("  <"):
+                positionals += 1
+            default:
+                continue
+            }
         }
-        return Usage(flags: flags.union(["--help", "--version"]), positionals: positionals)
+        return Usage(flags: flags, positionals: positionals)
     }
 
     /// Runs the binary with `arguments` in the repository root, stdout and stderr together.

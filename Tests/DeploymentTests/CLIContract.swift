@@ -68,7 +68,7 @@ struct CommandContract: Sendable {
             path: ["offsets", "show"],
             options: ["--brokers": .text, "--group": .text, "--topic": .text],
             flags: [],
-            maximumPositionals: 0
+            maximumPositionals: 1
         ),
         CommandContract(
             path: ["offsets", "reset"],
@@ -77,7 +77,7 @@ struct CommandContract: Sendable {
                 "--shift-by": .integer, "--to-datetime": .text, "--by-duration": .text,
             ],
             flags: ["--to-earliest", "--to-latest", "--execute"],
-            maximumPositionals: 0
+            maximumPositionals: 1
         ),
         CommandContract(
             path: ["replay"],
