@@ -1,6 +1,5 @@
 import CRdKafka
 import Dispatch
-import Glibc
 public import Logging
 import Synchronization
 
@@ -12,10 +11,8 @@ import Synchronization
 /// `auto.offset.reset=earliest`.
 ///
 /// Flow control: at most `maximumInFlightBatches` delivered batches may be alive at once. Past that
-/// the consumer first holds (takes no records for up to a second; librdkafka's prefetch queue is
-/// bounded by `queued.max.messages.kbytes`), then pauses fetching for its whole assignment and keeps
-/// polling, so the group membership stays alive while memory stays bounded; it resumes when the
-/// application has released half of them.
+/// the consumer pauses fetching for its whole assignment and keeps polling, so the group membership
+/// stays alive while memory stays bounded; it resumes when the application has released half of them.
 public final class KafkaConsumer: Sendable {
     /// Tuning for the poll loop.
     public struct Options: Sendable {
@@ -271,7 +268,6 @@ final class ConsumerState: Sendable {
     private struct Pauses {
         var byApplication: Set<TopicPartition> = []
         var flowPaused = false
-        var overLimitSince: ContinuousClock.Instant?
     }
 
     init(
@@ -317,33 +313,10 @@ final class ConsumerState: Sendable {
         buffer: UncheckedBuffer,
         timeoutMilliseconds: Int32
     ) {
-        if isHolding() {
-            usleep(2000)
-            return
-        }
         let count = rd_kafka_consume_batch_queue(queue, timeoutMilliseconds, buffer.pointer, buffer.capacity)
         if count > 0 { deliver(buffer.pointer, count: count, handle: handle) }
         applyFlowControl(handle: handle)
     }
-
-    /// A short burst over the in-flight limit is absorbed by not taking more records for a moment:
-    /// librdkafka's bounded prefetch queue holds them, and pausing (which discards what was
-    /// prefetched) is kept for longer holds, so that the poll loop still serves the group.
-    private func isHolding() -> Bool {
-        let inFlight = self.inFlight.load(ordering: .relaxed)
-        return pauses.withLock { state in
-            guard inFlight >= maximumInFlightBatches, !state.flowPaused else {
-                state.overLimitSince = nil
-                return false
-            }
-            let since = state.overLimitSince ?? .now
-            state.overLimitSince = since
-            return ContinuousClock.now - since < Self.holdBeforePausing
-        }
-    }
-
-    /// How long the poll loop holds before it pauses the assignment.
-    private static let holdBeforePausing = Duration.seconds(1)
 
     /// Splits a poll's messages into record batches and end-of-partition or error events, in order.
     private func deliver(
