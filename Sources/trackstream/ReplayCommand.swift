@@ -37,7 +37,10 @@ struct ReplayCommand: AsyncParsableCommand {
     @Option(help: "Partitions to replay, comma-separated (default: all).")
     var partitions: String?
 
-    @Option(help: "Write to PREFIX.<output topic> instead of the pipeline's output topics (created if missing).")
+    @Option(
+        help:
+            "Write to PREFIX.<output topic> instead of the pipeline's output topics (created if missing, with the input's partition count)."
+    )
     var outputPrefix: String?
 
     @OptionGroup var logging: LoggingArguments
@@ -75,12 +78,15 @@ struct ReplayCommand: AsyncParsableCommand {
         let range = try await resolveRange(pipeline: pipeline, partitions: selected, admin: admin)
 
         if let outputPrefix {
+            let separator = outputPrefix.hasSuffix(".") ? "" : "."
             pipeline.outputs = .init(
-                enriched: "\(outputPrefix).\(pipeline.outputs.enriched)",
-                signals: "\(outputPrefix).\(pipeline.outputs.signals)",
-                rejected: "\(outputPrefix).\(pipeline.outputs.rejected)"
+                enriched: outputPrefix + separator + pipeline.outputs.enriched,
+                signals: outputPrefix + separator + pipeline.outputs.signals,
+                rejected: outputPrefix + separator + pipeline.outputs.rejected
             )
-            let inputPartitions = Int32(selected.count)
+            let inputPartitions = Int32(
+                try await admin.partitionCounts([pipeline.input])[pipeline.input] ?? selected.count
+            )
             let created = try await admin.createTopics(
                 [pipeline.outputs.enriched, pipeline.outputs.signals, pipeline.outputs.rejected].map {
                     .init(name: $0, partitions: max(inputPartitions, 1))
