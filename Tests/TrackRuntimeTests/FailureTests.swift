@@ -13,7 +13,10 @@ import TrackRuntime
 struct FailureTests {
     @Test("three instances; one is killed and another started during the run: nothing is lost")
     func scaleOutAndIn() async throws {
-        let broker = Broker.shared
+        // A broker of its own: Tansu's group coordinator, after hours of other tests' groups, has
+        // been seen to leave a partition unassigned for minutes after members come and go.
+        let broker = try Broker.startPrivate()
+        defer { broker.stop() }
         let pipeline = try await TestPipeline.make(broker: broker)
         try pipeline.generate(count: 40_000)
         let members = try (0..<3).map { try pipeline.startService(instance: $0) }
