@@ -116,7 +116,12 @@ public final class KafkaConsumer: Sendable {
 
     /// The partitions currently assigned to this member.
     public func assignment() throws(KafkaError) -> [TopicPartition] {
-        try handle.assignment()
+        var list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?
+        let code = rd_kafka_assignment(handle.pointer, &list)
+        guard code == RD_KAFKA_RESP_ERR_NO_ERROR, let list else {
+            throw KafkaError(code: code, context: "reading the assignment")
+        }
+        return NativePartitionList(owning: list).offsets.map(\.topicPartition)
     }
 
     /// Records the next offset to read for each partition; auto-commit (or ``commit()``) sends them.
@@ -377,7 +382,7 @@ final class ConsumerState: Sendable {
         }
         guard let pause = change else { return }
         do throws(KafkaError) {
-            var partitions = try handle.assignment()
+            var partitions = try currentAssignment(handle)
             if !pause {
                 let held = pauses.withLock { $0.byApplication }
                 partitions.removeAll { held.contains($0) }
@@ -390,6 +395,15 @@ final class ConsumerState: Sendable {
         } catch {
             logger.warning("flow control failed", metadata: ["error": "\(error)"])
         }
+    }
+
+    private func currentAssignment(_ handle: ClientHandle) throws(KafkaError) -> [TopicPartition] {
+        var list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?
+        let code = rd_kafka_assignment(handle.pointer, &list)
+        guard code == RD_KAFKA_RESP_ERR_NO_ERROR, let list else {
+            throw KafkaError(code: code, context: "reading the assignment")
+        }
+        return NativePartitionList(owning: list).offsets.map(\.topicPartition)
     }
 
     /// Applies a rebalance after the application's handler has run. Runs on the poll thread.
@@ -453,15 +467,3 @@ private let rebalanceCallback:
         guard let handle, let partitions, let state = ClientCallbacks.from(handle)?.consumerState else { return }
         state.rebalance(handle: handle, code: code, partitions: partitions)
     }
-
-extension ClientHandle {
-    /// The partitions currently assigned to this consumer handle.
-    func assignment() throws(KafkaError) -> [TopicPartition] {
-        var list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?
-        let code = rd_kafka_assignment(pointer, &list)
-        guard code == RD_KAFKA_RESP_ERR_NO_ERROR, let list else {
-            throw KafkaError(code: code, context: "reading the assignment")
-        }
-        return NativePartitionList(owning: list).offsets.map(\.topicPartition)
-    }
-}
