@@ -48,8 +48,14 @@ final class ClientHandle: @unchecked Sendable {
     }
 
     deinit {
+        // librdkafka calls the log, error and rebalance callbacks while it tears the client down,
+        // so the callbacks (librdkafka holds them unretained) must outlive `rd_kafka_destroy`.
         let pointer = UncheckedPointer(pointer)
-        BlockingCall.detach { rd_kafka_destroy(pointer.value) }
+        let callbacks = self.callbacks
+        BlockingCall.detach {
+            rd_kafka_destroy(pointer.value)
+            withExtendedLifetime(callbacks) {}
+        }
     }
 
     /// The client's fatal error, if it has one (idempotent producers can enter a fatal state).
