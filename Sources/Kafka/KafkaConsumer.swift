@@ -10,9 +10,14 @@ import Synchronization
 /// librdkafka's auto-commit then commits stored offsets in the background), `enable.partition.eof=true`,
 /// `auto.offset.reset=earliest`.
 ///
-/// Flow control: at most `maximumInFlightBatches` delivered batches may be alive at once. Past that
-/// the consumer pauses fetching for its whole assignment and keeps polling, so the group membership
-/// stays alive while memory stays bounded; it resumes when the application has released half of them.
+/// Flow control: at most `maximumInFlightBatches` delivered batches may be alive at once. At the
+/// limit the poll thread first holds: it takes no records and wakes as soon as the application
+/// releases a batch, while librdkafka keeps its prefetch queue (bounded by
+/// `queued.max.messages.kbytes`) full, so a busy pipeline never waits for a fetch. When nothing is
+/// released for ``Options/maximumHold`` (a stalled downstream), it pauses fetching for the whole
+/// assignment and polls again, so the group membership stays alive while memory stays bounded; it
+/// resumes when the application has released half of the batches. (Pausing discards the prefetched
+/// records, which is why it is not the first resort.)
 public final class KafkaConsumer: Sendable {
     /// Tuning for the poll loop.
     public struct Options: Sendable {
@@ -20,8 +25,12 @@ public final class KafkaConsumer: Sendable {
         public var maximumBatchSize: Int = 1000
         /// How long one poll waits for records.
         public var pollTimeout: Duration = .milliseconds(50)
-        /// Delivered batches alive at once before fetching pauses.
+        /// Delivered batches alive at once before the poll thread holds, then pauses fetching.
         public var maximumInFlightBatches: Int = 64
+        /// How long the poll thread holds at the in-flight limit without a batch being released
+        /// before it pauses fetching; rebalance events wait meanwhile, so keep it well under
+        /// `max.poll.interval.ms`.
+        public var maximumHold: Duration = .seconds(1)
 
         public init() {}
     }
@@ -59,6 +68,7 @@ public final class KafkaConsumer: Sendable {
             handler: rebalanceHandler,
             events: continuation,
             maximumInFlightBatches: options.maximumInFlightBatches,
+            maximumHold: options.maximumHold,
             logger: logger
         )
         let handle = try ClientHandle(
@@ -262,23 +272,30 @@ final class ConsumerState: Sendable {
     /// Incremented at the start of every rebalance, before the handler runs.
     let rebalanceGeneration = Atomic<UInt64>(0)
     let maximumInFlightBatches: Int
+    let maximumHold: Duration
     let logger: Logger
     private let pauses = Mutex(Pauses())
+    /// Signalled whenever the application releases a batch, to end a hold at once.
+    private let released = DispatchSemaphore(value: 0)
 
     private struct Pauses {
         var byApplication: Set<TopicPartition> = []
         var flowPaused = false
+        /// When the current hold at the in-flight limit began.
+        var holdingSince: ContinuousClock.Instant?
     }
 
     init(
         handler: (any RebalanceHandler)?,
         events: AsyncStream<ConsumerEvent>.Continuation,
         maximumInFlightBatches: Int,
+        maximumHold: Duration,
         logger: Logger
     ) {
         self.handler = handler
         self.events = events
         self.maximumInFlightBatches = maximumInFlightBatches
+        self.maximumHold = maximumHold
         self.logger = logger
     }
 
@@ -306,16 +323,25 @@ final class ConsumerState: Sendable {
         }
     }
 
-    /// One poll: deliver what arrived, in order, then apply flow control. Runs on the poll thread.
+    /// One poll: apply flow control, then deliver what arrived, in order. Runs on the poll thread.
     func pollOnce(
         handle: ClientHandle,
         queue: OpaquePointer,
         buffer: UncheckedBuffer,
         timeoutMilliseconds: Int32
     ) {
+        if applyFlowControl(handle: handle) == .hold {
+            _ = released.wait(timeout: .now() + .milliseconds(Int(timeoutMilliseconds)))
+            return
+        }
         let count = rd_kafka_consume_batch_queue(queue, timeoutMilliseconds, buffer.pointer, buffer.capacity)
         if count > 0 { deliver(buffer.pointer, count: count, handle: handle) }
-        applyFlowControl(handle: handle)
+    }
+
+    /// A batch was released: a hold ends at once.
+    private func batchReleased() {
+        inFlight.subtract(1, ordering: .relaxed)
+        released.signal()
     }
 
     /// Splits a poll's messages into record batches and end-of-partition or error events, in order.
@@ -361,26 +387,41 @@ final class ConsumerState: Sendable {
         inFlight.add(1, ordering: .relaxed)
         let generation = rebalanceGeneration.load(ordering: .acquiring)
         let batch = ConsumerBatch(messages: storage, handle: handle, rebalanceGeneration: generation) { [self] in
-            inFlight.subtract(1, ordering: .relaxed)
+            batchReleased()
         }
         events.yield(.records(batch))
     }
 
-    /// Pauses the whole assignment while too many batches are in flight; resumes at half.
-    private func applyFlowControl(handle: ClientHandle) {
+    private enum FlowAction {
+        case proceed
+        case hold
+        case pause
+        case resume
+    }
+
+    /// At the in-flight limit: hold, and pause the whole assignment once a hold has lasted
+    /// ``maximumHold``; after a pause, resume when half of the batches are released.
+    private func applyFlowControl(handle: ClientHandle) -> FlowAction {
         let inFlight = self.inFlight.load(ordering: .relaxed)
-        let change = pauses.withLock { state -> Bool? in
-            if !state.flowPaused, inFlight >= maximumInFlightBatches {
-                state.flowPaused = true
-                return true
-            }
-            if state.flowPaused, inFlight <= maximumInFlightBatches / 2 {
+        let action = pauses.withLock { state -> FlowAction in
+            if state.flowPaused {
+                guard inFlight <= maximumInFlightBatches / 2 else { return .proceed }
                 state.flowPaused = false
-                return false
+                return .resume
             }
-            return nil
+            guard inFlight >= maximumInFlightBatches else {
+                state.holdingSince = nil
+                return .proceed
+            }
+            let since = state.holdingSince ?? .now
+            state.holdingSince = since
+            guard ContinuousClock.now - since >= maximumHold else { return .hold }
+            state.holdingSince = nil
+            state.flowPaused = true
+            return .pause
         }
-        guard let pause = change else { return }
+        guard action == .pause || action == .resume else { return action }
+        let pause = action == .pause
         do throws(KafkaError) {
             var partitions = try currentAssignment(handle)
             if !pause {
@@ -389,12 +430,13 @@ final class ConsumerState: Sendable {
             }
             try setPaused(partitions, paused: pause, handle: handle)
             logger.debug(
-                pause ? "in-flight limit reached: fetching paused" : "fetching resumed",
+                pause ? "nothing released while holding at the in-flight limit: fetching paused" : "fetching resumed",
                 metadata: ["inFlightBatches": "\(inFlight)"]
             )
         } catch {
             logger.warning("flow control failed", metadata: ["error": "\(error)"])
         }
+        return action
     }
 
     private func currentAssignment(_ handle: ClientHandle) throws(KafkaError) -> [TopicPartition] {

@@ -67,6 +67,7 @@ final class RecordingRebalanceHandler: RebalanceHandler {
     func attach(_ consumer: KafkaConsumer) { self.consumer.withLock { $0 = consumer } }
 
     var assigned: Set<TopicPartition> { state.withLock { $0.assigned } }
+    var revocations: Int { state.withLock { $0.revocations } }
 
     func partitionsAssigned(_ partitions: [TopicPartition]) async {
         state.withLock { $0.assigned.formUnion(partitions) }
