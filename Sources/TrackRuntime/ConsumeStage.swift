@@ -1,5 +1,6 @@
 import Kafka
 import Logging
+import Synchronization
 
 /// The consume stage: takes batches from the consumer in order, numbers them, hands each to a
 /// processing worker and its result to the publish stage, keeps lag figures, and decides when the
@@ -23,6 +24,8 @@ struct ConsumeStage: Sendable {
     let statistics: PipelineStatistics
     let completion: Completion
     let logger: Logger
+    /// The sequence number of the last batch handed to a worker.
+    private let dispatched = LastDispatched()
 
     /// Runs until the consumer's events end (after ``KafkaConsumer/close()``) or the work is complete.
     func run() async {
@@ -37,6 +40,7 @@ struct ConsumeStage: Sendable {
                 switch event {
                 case .records(let batch):
                     sequence += 1
+                    dispatched.sequence.store(sequence, ordering: .releasing)
                     let work = ConsumedWork(sequence: sequence, batch: batch)
                     let worker = workers[Int(sequence % UInt64(workers.count))]
                     group.addTask {
@@ -62,6 +66,17 @@ struct ConsumeStage: Sendable {
                     break
                 }
             }
+        }
+    }
+
+    /// The drain of a graceful shutdown: stops fetching, then waits (at most `timeout`) until every
+    /// batch taken so far is published and acknowledged, so that the final commit covers it.
+    func drain(timeout: Duration) async {
+        try? consumer.pause(Array(coordinator.assignment))
+        let last = dispatched.sequence.load(ordering: .acquiring)
+        let deadline = ContinuousClock.now + timeout
+        while await !publisher.hasPublished(through: last), ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(10))
         }
     }
 
@@ -114,4 +129,9 @@ struct ConsumeStage: Sendable {
         }
         return consumer.inFlightBatches <= holdingBatches
     }
+}
+
+/// The sequence number of the last batch the consume stage handed on, read by a drain.
+private final class LastDispatched: Sendable {
+    let sequence = Atomic<UInt64>(0)
 }

@@ -121,13 +121,19 @@ public final class PipelineService: Service {
         )
 
         let shutdownRequested = ShutdownFlag()
+        // Half the shutdown bound for the drain leaves the rest for the commit, the group leave and
+        // the producer's flush.
+        let drainTimeout = options.shutdownTimeout / 2
         let failure = await withTaskGroup(of: KafkaError?.self) { group in
             group.addTask {
                 await withGracefulShutdownHandler {
                     await stage.run()
                 } onGracefulShutdown: {
                     shutdownRequested.raise()
-                    Task { await consumer.close() }
+                    Task {
+                        await stage.drain(timeout: drainTimeout)
+                        await consumer.close()
+                    }
                 }
                 return nil
             }

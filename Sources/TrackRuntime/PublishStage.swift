@@ -292,6 +292,11 @@ actor PublishStage {
         }
     }
 
+    /// Whether every batch up to sequence number `sequence` has arrived and nothing is in flight.
+    func hasPublished(through sequence: UInt64) -> Bool {
+        nextSequence > sequence && isIdle(for: nil)
+    }
+
     /// How long the oldest batch has been waiting for acknowledgement.
     func oldestInFlightAge() -> Duration {
         guard let oldest = inFlight.values.map(\.enqueuedAt).min() else { return .zero }
