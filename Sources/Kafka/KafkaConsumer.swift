@@ -217,6 +217,7 @@ public final class KafkaConsumer: Sendable {
             }
             if let error = list.firstError(context: "seeking") { throw error }
         }
+        state.recordPositions(offsets)
     }
 
     /// The low and high watermarks librdkafka last saw in fetch responses (no request is made).
@@ -283,6 +284,9 @@ final class ConsumerState: Sendable {
         var flowPaused = false
         /// When the current hold at the in-flight limit began.
         var holdingSince: ContinuousClock.Instant?
+        /// Per partition of the current assignment, the next offset the application is owed: the
+        /// last delivered record's offset + 1, or where an end-of-partition event said the log ends.
+        var positions: [TopicPartition: Int64] = [:]
     }
 
     init(
@@ -313,6 +317,7 @@ final class ConsumerState: Sendable {
 
     func setPaused(_ partitions: [TopicPartition], paused: Bool, handle: ClientHandle) throws(KafkaError) {
         guard !partitions.isEmpty else { return }
+        if !paused { seekToPositions(partitions, handle: handle) }
         let list = NativePartitionList(partitions)
         let code =
             paused
@@ -320,6 +325,33 @@ final class ConsumerState: Sendable {
             : rd_kafka_resume_partitions(handle.pointer, list.pointer)
         guard code == RD_KAFKA_RESP_ERR_NO_ERROR else {
             throw KafkaError(code: code, context: paused ? "pausing partitions" : "resuming partitions")
+        }
+    }
+
+    func recordPositions(_ offsets: [TopicPartitionOffset]) {
+        pauses.withLock { state in
+            for offset in offsets { state.positions[offset.topicPartition] = offset.offset }
+        }
+    }
+
+    /// Puts each partition's fetch position back where the application's records end, before a
+    /// resume. librdkafka resumes from its own "application position", which an end-of-partition
+    /// event advances one past the end (librdkafka issue #4844, since 2.2): a partition paused
+    /// after an end-of-partition event would skip the first record appended later. The seek is
+    /// asynchronous and ordered before the resume on the partition's queue.
+    private func seekToPositions(_ partitions: [TopicPartition], handle: ClientHandle) {
+        let positions = pauses.withLock { state in
+            partitions.compactMap { partition in
+                state.positions[partition].map { TopicPartitionOffset(partition, offset: $0) }
+            }
+        }
+        guard !positions.isEmpty else { return }
+        let list = NativePartitionList(positions)
+        if let error = rd_kafka_seek_partitions(handle.pointer, list.pointer, 0) {
+            logger.warning(
+                "seeking before a resume failed",
+                metadata: ["error": "\(KafkaError(consuming: error, context: "seeking"))"]
+            )
         }
     }
 
@@ -365,6 +397,7 @@ final class ConsumerState: Sendable {
                     topic: message.pointee.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? "",
                     partition: message.pointee.partition
                 )
+                pauses.withLock { $0.positions[partition] = message.pointee.offset }
                 events.yield(.endOfPartition(partition, offset: message.pointee.offset))
             } else {
                 let text = message.pointee.payload.map {
@@ -383,6 +416,7 @@ final class ConsumerState: Sendable {
             capacity: records.count
         )
         _ = storage.initialize(from: records)
+        recordPositions(of: storage)
         records.removeAll(keepingCapacity: true)
         inFlight.add(1, ordering: .relaxed)
         let generation = rebalanceGeneration.load(ordering: .acquiring)
@@ -397,6 +431,26 @@ final class ConsumerState: Sendable {
         case hold
         case pause
         case resume
+    }
+
+    /// Notes the next offset of every partition in a delivered batch (records of a partition are
+    /// in offset order; a batch usually holds runs of a few partitions).
+    private func recordPositions(of messages: UnsafeMutableBufferPointer<UnsafeMutablePointer<rd_kafka_message_t>>) {
+        var next: [(topic: OpaquePointer?, partition: Int32, offset: Int64)] = []
+        for message in messages {
+            let record = message.pointee
+            if let index = next.lastIndex(where: { $0.partition == record.partition && $0.topic == record.rkt }) {
+                next[index].offset = record.offset + 1
+            } else {
+                next.append((record.rkt, record.partition, record.offset + 1))
+            }
+        }
+        pauses.withLock { state in
+            for entry in next {
+                let topic = entry.topic.map { String(cString: rd_kafka_topic_name($0)) } ?? ""
+                state.positions[TopicPartition(topic: topic, partition: entry.partition)] = entry.offset
+            }
+        }
     }
 
     /// At the in-flight limit: hold, and pause the whole assignment once a hold has lasted
@@ -456,6 +510,8 @@ final class ConsumerState: Sendable {
     ) {
         rebalanceGeneration.add(1, ordering: .acquiringAndReleasing)
         let changed = NativePartitionList.offsets(of: partitions).map(\.topicPartition)
+        // An assignment starts from the group's committed offsets, not from earlier positions.
+        pauses.withLock { state in for partition in changed { state.positions[partition] = nil } }
         let cooperative = String(cString: rd_kafka_rebalance_protocol(handle)) == "COOPERATIVE"
         if code == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS {
             if cooperative {
@@ -465,7 +521,13 @@ final class ConsumerState: Sendable {
             } else {
                 rd_kafka_assign(handle, partitions)
             }
-            if isFlowPaused { rd_kafka_pause_partitions(handle, partitions) }
+            // librdkafka keeps a partition's pause across unassign and assign: one paused before it
+            // was revoked or lost would otherwise stay paused in its new assignment.
+            if isFlowPaused {
+                rd_kafka_pause_partitions(handle, partitions)
+            } else {
+                rd_kafka_resume_partitions(handle, partitions)
+            }
             logger.info("partitions assigned", metadata: ["partitions": "\(changed.map(\.description))"])
             waitFor { await $0.partitionsAssigned(changed) }
         } else {

@@ -138,4 +138,30 @@ struct ProduceConsumeTests {
         await consumer.close()
         #expect(replayed.map(\.offset) == Array(15..<20))
     }
+
+    @Test("a partition paused at its end and resumed gets the first record appended meanwhile (librdkafka #4844)")
+    func pauseAtEndThenResume() async throws {
+        let topic = try await TestBroker.createTopic(partitions: 1)
+        let producer = try KafkaProducer(configuration: TestBroker.producerConfiguration())
+        #expect(
+            try await producer.send((0..<3).map { ProducerMessage(topic: topic, value: Array("\($0)".utf8)) })
+                .allDelivered
+        )
+        let consumer = try KafkaConsumer(
+            configuration: TestBroker.consumerConfiguration(group: TestBroker.uniqueName("g"))
+        )
+        try consumer.subscribe(topics: [topic])
+        let first = try await consume(consumer) { received, atEnd in received.count >= 3 && !atEnd.isEmpty }
+        #expect(first.map(\.offset) == [0, 1, 2])
+
+        let partition = TopicPartition(topic: topic, partition: 0)
+        try consumer.pause([partition])
+        #expect(try await producer.send([ProducerMessage(topic: topic, value: Array("3".utf8))]).allDelivered)
+        await producer.close()
+        try await Task.sleep(for: .milliseconds(500))
+        try consumer.resume([partition])
+        let after = try await consume(consumer) { received, atEnd in received.count >= 1 && !atEnd.isEmpty }
+        await consumer.close()
+        #expect(after.map(\.offset) == [3], "the record appended while paused is delivered, not skipped")
+    }
 }
