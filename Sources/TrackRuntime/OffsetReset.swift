@@ -1,4 +1,5 @@
 public import Kafka
+import TrackDomain
 
 /// Where `trackstream offsets reset` moves a group's committed offsets: the scenarios of
 /// `kafka-consumer-groups.sh --reset-offsets`.
@@ -344,52 +345,21 @@ public enum OffsetToolError: Error, Sendable, CustomStringConvertible {
 /// without one would silently mean the machine's zone) and so that the rules are the documented ones.
 public enum ISO8601 {
     /// Milliseconds since the epoch of `YYYY-MM-DDTHH:MM[:SS[.fff]]` followed by `Z`, `±HH:MM`,
-    /// `±HHMM` or `±HH`, e.g. `2026-11-28T00:00:00+01:00`.
+    /// `±HHMM` or `±HH`, e.g. `2026-11-28T00:00:00+01:00`: the event contract's ISO-8601 profile
+    /// (``EventTime/parseISO8601(_:)``), with the time and its zone required.
     public static func parseDateTime(_ text: String) throws(OffsetToolError) -> Int64 {
         let invalid = OffsetToolError.invalidArgument(
             "'\(text)' is not an ISO-8601 date-time with a zone; write e.g. 2026-11-28T00:00:00+01:00 "
                 + "or 2026-11-27T23:00:00Z"
         )
-        var scanner = DigitScanner(text)
-        guard let year = scanner.number(digits: 4), scanner.skip("-"),
-            let month = scanner.number(digits: 2), scanner.skip("-"),
-            let day = scanner.number(digits: 2), scanner.skip("T") || scanner.skip("t") || scanner.skip(" "),
-            let hour = scanner.number(digits: 2), scanner.skip(":"),
-            let minute = scanner.number(digits: 2)
+        guard let timeStart = text.firstIndex(where: { $0 == "T" || $0 == "t" || $0 == " " }),
+            text[timeStart...].contains(where: { $0 == "Z" || $0 == "z" || $0 == "+" || $0 == "-" })
         else { throw invalid }
-        var second: Int64 = 0
-        var millisecond: Int64 = 0
-        if scanner.skip(":") {
-            guard let value = scanner.number(digits: 2) else { throw invalid }
-            second = value
-            if scanner.skip(".") || scanner.skip(",") {
-                guard let fraction = scanner.fractionInMilliseconds() else { throw invalid }
-                millisecond = fraction
-            }
-        }
-        let offsetMinutes: Int64
-        if scanner.skip("Z") || scanner.skip("z") {
-            offsetMinutes = 0
-        } else if let sign: Int64 = scanner.skip("+") ? 1 : scanner.skip("-") ? -1 : nil,
-            let zoneHours = scanner.number(digits: 2)
-        {
-            var zoneMinutes: Int64 = 0
-            if !scanner.isAtEnd {
-                _ = scanner.skip(":")
-                guard let value = scanner.number(digits: 2), value < 60 else { throw invalid }
-                zoneMinutes = value
-            }
-            guard zoneHours <= 18 else { throw invalid }
-            offsetMinutes = sign * (zoneHours * 60 + zoneMinutes)
-        } else {
+        do {
+            return try EventTime.parseISO8601(text)
+        } catch {
             throw invalid
         }
-        guard scanner.isAtEnd, (1...12).contains(month), day >= 1, day <= daysIn(month: month, year: year),
-            hour < 24, minute < 60, second < 60
-        else { throw invalid }
-        let days = daysFromCivil(year: year, month: month, day: day)
-        let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offsetMinutes * 60
-        return seconds * 1000 + millisecond
     }
 
     /// A duration `PnDTnHnMnS` (each part optional, seconds may have a fraction), e.g. `PT1H30M` or `P1D`.
@@ -430,55 +400,7 @@ public enum ISO8601 {
 
     /// `YYYY-MM-DDTHH:MM:SS.fffZ` for milliseconds since the epoch.
     public static func format(_ milliseconds: Int64) -> String {
-        let (seconds, millisecond) = milliseconds.floorDivided(by: 1000)
-        let (days, secondOfDay) = seconds.floorDivided(by: 86_400)
-        let (year, month, day) = civilFromDays(days)
-        func pad(_ value: Int64, _ width: Int) -> String {
-            let digits = String(value)
-            return String(repeating: "0", count: max(0, width - digits.count)) + digits
-        }
-        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(secondOfDay / 3600, 2)):"
-            + "\(pad(secondOfDay / 60 % 60, 2)):\(pad(secondOfDay % 60, 2)).\(pad(millisecond, 3))Z"
-    }
-
-    private static func isLeap(_ year: Int64) -> Bool { year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) }
-
-    private static func daysIn(month: Int64, year: Int64) -> Int64 {
-        switch month {
-        case 2: isLeap(year) ? 29 : 28
-        case 4, 6, 9, 11: 30
-        default: 31
-        }
-    }
-
-    /// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
-    private static func daysFromCivil(year: Int64, month: Int64, day: Int64) -> Int64 {
-        let shiftedYear = month <= 2 ? year - 1 : year
-        let era = (shiftedYear >= 0 ? shiftedYear : shiftedYear - 399) / 400
-        let yearOfEra = shiftedYear - era * 400
-        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        return era * 146_097 + dayOfEra - 719_468
-    }
-
-    /// The proleptic Gregorian date of days since 1970-01-01.
-    private static func civilFromDays(_ days: Int64) -> (year: Int64, month: Int64, day: Int64) {
-        let shifted = days + 719_468
-        let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
-        let dayOfEra = shifted - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let monthIndex = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
-        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
-        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
-    }
-}
-
-extension Int64 {
-    fileprivate func floorDivided(by divisor: Int64) -> (quotient: Int64, remainder: Int64) {
-        let remainder = ((self % divisor) + divisor) % divisor
-        return ((self - remainder) / divisor, remainder)
+        EventTime.rfc3339(milliseconds)
     }
 }
 
