@@ -116,9 +116,14 @@ struct ServiceTests {
         while ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(500))
             guard let text = try? scrape(port: pipeline.metricsPort) else { continue }
+            let previous = metrics
             metrics = parsePrometheus(text)
+            // Everything consumed, nothing awaiting acknowledgement, and the output counters as they
+            // were half a second ago (a batch still in a processing worker is not "in flight" yet).
             if metrics["trackstream_events_consumed_total"] == 20_000,
-                metrics["trackstream_in_flight_batches"] == 0
+                metrics["trackstream_in_flight_batches"] == 0,
+                metrics.filter({ $0.key.hasPrefix("trackstream_records_produced_total") })
+                    == previous.filter({ $0.key.hasPrefix("trackstream_records_produced_total") })
             {
                 break
             }
