@@ -38,8 +38,8 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Processing workers (actors) running in parallel.")
     var workers = 2
 
-    @Option(help: "Consumed batches in flight (processing or awaiting acknowledgement) before fetching pauses.")
-    var maxInFlightBatches = 24
+    @Option(help: "Consumed batches in flight (processing or awaiting acknowledgement) before consumption holds.")
+    var maxInFlightBatches = 8
 
     @Flag(inversion: .prefixedNo, help: "Print a live line of figures every second (default: on a terminal).")
     var progress: Bool?
