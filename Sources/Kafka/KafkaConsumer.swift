@@ -200,6 +200,10 @@ public final class KafkaConsumer: Sendable {
     }
 
     /// Fetches these partitions again, unless flow control is holding the whole assignment.
+    ///
+    /// Fetching continues right after the last record delivered (or where the last ``seek(_:timeout:)``
+    /// put it), never from librdkafka's own resume position, which skips a record after an
+    /// end-of-partition event.
     public func resume(_ partitions: [TopicPartition]) throws(KafkaError) {
         state.markPaused(partitions, paused: false)
         guard !state.isFlowPaused else { return }
