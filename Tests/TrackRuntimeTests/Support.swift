@@ -57,30 +57,57 @@ let trackstreamBinary: String = {
 }()
 
 /// Runs a command to completion and returns its standard output; throws on a non-zero exit.
-///
-/// Spawned with posix_spawn and reaped with waitpid, output through a file: Foundation's `Process`
-/// waits forever on a command that leaves a daemon behind (scripts/broker start does).
 @discardableResult
 func run(_ executable: String, _ arguments: [String]) throws -> String {
-    let outputFile = FileManager.default.temporaryDirectory.appendingPathComponent("out-\(UUID().uuidString)").path
-    defer { try? FileManager.default.removeItem(atPath: outputFile) }
-    var actions = posix_spawn_file_actions_t()
-    posix_spawn_file_actions_init(&actions)
-    defer { posix_spawn_file_actions_destroy(&actions) }
-    posix_spawn_file_actions_addopen(&actions, 1, outputFile, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-    let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-    defer { for pointer in argv { free(pointer) } }
-    var pid: pid_t = 0
-    let spawned = posix_spawn(&pid, executable, &actions, nil, argv, environ)
-    guard spawned == 0 else { throw TestFailure("cannot start \(executable): error \(spawned)") }
-    var status: Int32 = 0
-    while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
-    let output = String(decoding: FileManager.default.contents(atPath: outputFile) ?? Data(), as: UTF8.self)
-    guard status == 0 else {
-        throw TestFailure("\(executable) \(arguments.joined(separator: " ")) exited with status \(status)")
+    let result = try CommandResult.run(executable, arguments)
+    guard result.status == 0 else {
+        throw TestFailure("\(executable) \(arguments.joined(separator: " ")) exited with status \(result.status)")
     }
-    return output
+    return result.output
+}
+
+/// A finished command's exit status and output.
+struct CommandResult: CustomStringConvertible {
+    var status: Int32
+    var output: String
+    var errors: String
+
+    /// The output's lines split into words: table rows compare as arrays.
+    var rows: [[String]] { output.split(separator: "\n").map { $0.split(separator: " ").map(String.init) } }
+
+    var description: String { "exit \(status)\nstdout:\n\(output)stderr:\n\(errors)" }
+
+    /// Runs a command to completion and captures its output and errors.
+    ///
+    /// Spawned with posix_spawn and reaped with waitpid, output through files: Foundation's `Process`
+    /// waits forever on a command that leaves a daemon behind (scripts/broker start does). A command
+    /// killed by a signal reports 128 + the signal, as a shell does.
+    static func run(_ executable: String, _ arguments: [String]) throws -> CommandResult {
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("cmd-\(UUID().uuidString)").path
+        let outputFile = base + ".out"
+        let errorFile = base + ".err"
+        defer {
+            try? FileManager.default.removeItem(atPath: outputFile)
+            try? FileManager.default.removeItem(atPath: errorFile)
+        }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 1, outputFile, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_addopen(&actions, 2, errorFile, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        defer { for pointer in argv { free(pointer) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, executable, &actions, nil, argv, environ)
+        guard spawned == 0 else { throw TestFailure("cannot start \(executable): error \(spawned)") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        func read(_ path: String) -> String {
+            String(decoding: FileManager.default.contents(atPath: path) ?? Data(), as: UTF8.self)
+        }
+        let exitStatus = status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        return CommandResult(status: exitStatus, output: read(outputFile), errors: read(errorFile))
+    }
 }
 
 struct TestFailure: Error, CustomStringConvertible {
