@@ -126,12 +126,7 @@ public final class KafkaConsumer: Sendable {
 
     /// The partitions currently assigned to this member.
     public func assignment() throws(KafkaError) -> [TopicPartition] {
-        var list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?
-        let code = rd_kafka_assignment(handle.pointer, &list)
-        guard code == RD_KAFKA_RESP_ERR_NO_ERROR, let list else {
-            throw KafkaError(code: code, context: "reading the assignment")
-        }
-        return NativePartitionList(owning: list).offsets.map(\.topicPartition)
+        try state.currentAssignment(handle)
     }
 
     /// Records the next offset to read for each partition; auto-commit (or ``commit()``) sends them.
@@ -497,7 +492,7 @@ final class ConsumerState: Sendable {
         return action
     }
 
-    private func currentAssignment(_ handle: ClientHandle) throws(KafkaError) -> [TopicPartition] {
+    func currentAssignment(_ handle: ClientHandle) throws(KafkaError) -> [TopicPartition] {
         var list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?
         let code = rd_kafka_assignment(handle.pointer, &list)
         guard code == RD_KAFKA_RESP_ERR_NO_ERROR, let list else {
