@@ -9,6 +9,8 @@ import Synchronization
 final class DeliveryTracker: Sendable {
     private let pending: Atomic<Int>
     private let state = Mutex(State())
+    /// Memory librdkafka reads the records from until they are acknowledged.
+    private let storage: (any AnyObject & Sendable)?
 
     private struct State {
         var continuation: CheckedContinuation<Void, Never>?
@@ -18,8 +20,9 @@ final class DeliveryTracker: Sendable {
 
     /// `expected` acknowledgements, plus one that the sender gives when it has handed over all
     /// records: the batch cannot complete while it is still being submitted.
-    init(expected: Int) {
+    init(expected: Int, retaining storage: (any AnyObject & Sendable)?) {
         pending = Atomic(expected + 1)
+        self.storage = storage
     }
 
     func recordFailure(_ failure: DeliveryFailure) {

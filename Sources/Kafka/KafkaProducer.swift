@@ -5,7 +5,8 @@ import Synchronization
 /// An idempotent Kafka producer that sends batches and reports each batch's acknowledgements.
 ///
 /// Defaults (each can be overridden through the configuration): `enable.idempotence=true`,
-/// `acks=all`, `linger.ms=5`. Records are copied into librdkafka when sent. A full local queue
+/// `acks=all`, `linger.ms=5`. An array of messages is copied into librdkafka when sent; a
+/// ``ProducerBatch`` is not, and its storage is kept alive until acknowledged. A full local queue
 /// (`_QUEUE_FULL`) is backpressure: `send` waits for acknowledgements to make room instead of failing.
 public final class KafkaProducer: Sendable {
     private let handle: ClientHandle
@@ -46,11 +47,9 @@ public final class KafkaProducer: Sendable {
     /// Records to one partition keep their order, also across calls, as long as the calls are not
     /// made concurrently. Suspends only while librdkafka's queue is full (backpressure).
     public func enqueue(_ messages: [ProducerMessage]) async throws(KafkaError) -> PendingDelivery {
-        if let fatal = handle.fatalError(context: "producing") { throw fatal }
-        let tracker = DeliveryTracker(expected: messages.count)
-        let opaque = Unmanaged.passRetained(tracker)
         var topicCache: (name: String, handle: OpaquePointer)?
-        for message in messages {
+        return try await enqueue(count: messages.count, retaining: nil) { index, opaque in
+            let message = messages[index]
             let topic: OpaquePointer
             if let cached = topicCache, cached.name == message.topic {
                 topic = cached.handle
@@ -58,25 +57,84 @@ public final class KafkaProducer: Sendable {
                 topic = topicHandle(message.topic)
                 topicCache = (message.topic, topic)
             }
+            return message.key.withOptionalBytes { key in
+                message.value.withOptionalBytes { value in
+                    OutgoingRecord(
+                        topic: topic,
+                        partition: message.partition,
+                        key: key,
+                        value: value,
+                        timestamp: message.timestamp,
+                        headers: message.headers,
+                        copy: true
+                    )
+                    .produce(on: handle.pointer, opaque: opaque)
+                }
+            }
+        } failed: { index, code in
+            DeliveryFailure(
+                message: messages[index],
+                error: KafkaError(code: code, context: "producing to \(messages[index].topic)")
+            )
+        }
+    }
+
+    /// Hands a batch to librdkafka without copying its records; otherwise like the array version.
+    ///
+    /// librdkafka reads the keys and values from the batch's storage until each record is
+    /// acknowledged; the returned delivery keeps the storage alive until then.
+    public func enqueue(_ batch: ProducerBatch) async throws(KafkaError) -> PendingDelivery {
+        let bytes = batch.storage.payloadBytes
+        let topics = batch.topics.map(topicHandle)
+        func slice(_ range: Range<Int>?) -> UnsafeRawBufferPointer? {
+            range.map { UnsafeRawBufferPointer(rebasing: bytes[$0]) }
+        }
+        return try await enqueue(count: batch.records.count, retaining: batch.storage) { index, opaque in
+            let record = batch.records[index]
+            return OutgoingRecord(
+                topic: topics[record.topic],
+                partition: nil,
+                key: slice(record.key),
+                value: slice(record.value),
+                timestamp: record.timestamp,
+                headers: record.headers,
+                copy: false
+            )
+            .produce(on: handle.pointer, opaque: opaque)
+        } failed: { index, code in
+            DeliveryFailure(
+                message: batch.message(at: index),
+                error: KafkaError(code: code, context: "producing to \(batch.topics[batch.records[index].topic])")
+            )
+        }
+    }
+
+    /// Produces records `0..<count` in order, waiting while librdkafka's queue is full. `produce`
+    /// hands one record over with the batch's opaque; `failed` describes a record refused outright.
+    private func enqueue(
+        count: Int,
+        retaining storage: (any AnyObject & Sendable)?,
+        produce: (Int, UnsafeMutableRawPointer) -> rd_kafka_resp_err_t,
+        failed: (Int, rd_kafka_resp_err_t) -> DeliveryFailure
+    ) async throws(KafkaError) -> PendingDelivery {
+        if let fatal = handle.fatalError(context: "producing") { throw fatal }
+        let tracker = DeliveryTracker(expected: count, retaining: storage)
+        let opaque = Unmanaged.passRetained(tracker)
+        for index in 0..<count {
             while true {
-                let code = enqueue(message, topic: topic, opaque: opaque.toOpaque())
+                let code = produce(index, opaque.toOpaque())
                 if code == RD_KAFKA_RESP_ERR_NO_ERROR { break }
                 if code == RD_KAFKA_RESP_ERR__QUEUE_FULL {
                     try? await Task.sleep(for: .milliseconds(2))
                     continue
                 }
-                tracker.recordFailure(
-                    DeliveryFailure(
-                        message: message,
-                        error: KafkaError(code: code, context: "producing to \(message.topic)")
-                    )
-                )
+                tracker.recordFailure(failed(index, code))
                 if tracker.arrive() { opaque.release() }
                 break
             }
         }
         if tracker.arrive() { opaque.release() }
-        return PendingDelivery(tracker: tracker, count: messages.count)
+        return PendingDelivery(tracker: tracker, count: count)
     }
 
     /// Waits until every record sent so far is acknowledged, or `timeout` passes.
@@ -116,53 +174,56 @@ public final class KafkaProducer: Sendable {
         }
     }
 
-    private func enqueue(
-        _ message: ProducerMessage,
-        topic: OpaquePointer,
-        opaque: UnsafeMutableRawPointer
-    )
-        -> rd_kafka_resp_err_t
-    {
-        let headers = message.headers.isEmpty ? nil : Self.nativeHeaders(message.headers)
-        let code = message.key.withOptionalBytes { key in
-            message.value.withOptionalBytes { value in
-                withUnsafeTemporaryAllocation(of: rd_kafka_vu_t.self, capacity: 8) { fields in
-                    var count = 0
-                    func add(_ type: rd_kafka_vtype_t, _ fill: (inout rd_kafka_vu_t) -> Void) {
-                        fields[count] = rd_kafka_vu_t()
-                        fields[count].vtype = type
-                        fill(&fields[count])
-                        count += 1
-                    }
-                    add(RD_KAFKA_VTYPE_RKT) { $0.u.rkt = topic }
-                    add(RD_KAFKA_VTYPE_PARTITION) { $0.u.i32 = message.partition ?? RD_KAFKA_PARTITION_UA }
-                    add(RD_KAFKA_VTYPE_MSGFLAGS) { $0.u.i = RD_KAFKA_MSG_F_COPY }
-                    add(RD_KAFKA_VTYPE_OPAQUE) { $0.u.ptr = opaque }
-                    if let value {
-                        add(RD_KAFKA_VTYPE_VALUE) {
-                            $0.u.mem.ptr = UnsafeMutableRawPointer(mutating: value.baseAddress)
-                            $0.u.mem.size = value.count
-                        }
-                    }
-                    if let key {
-                        add(RD_KAFKA_VTYPE_KEY) {
-                            $0.u.mem.ptr = UnsafeMutableRawPointer(mutating: key.baseAddress)
-                            $0.u.mem.size = key.count
-                        }
-                    }
-                    if let timestamp = message.timestamp { add(RD_KAFKA_VTYPE_TIMESTAMP) { $0.u.i64 = timestamp } }
-                    if let headers { add(RD_KAFKA_VTYPE_HEADERS) { $0.u.headers = headers } }
-                    guard let error = rd_kafka_produceva(handle.pointer, fields.baseAddress, count) else {
-                        return RD_KAFKA_RESP_ERR_NO_ERROR
-                    }
-                    let code = rd_kafka_error_code(error)
-                    rd_kafka_error_destroy(error)
-                    return code
+}
+
+/// One record on its way into librdkafka, pointing at bytes that stay valid for the call (with
+/// `copy`) or until the record is acknowledged (without).
+private struct OutgoingRecord {
+    var topic: OpaquePointer
+    var partition: Int32?
+    var key: UnsafeRawBufferPointer?
+    var value: UnsafeRawBufferPointer?
+    var timestamp: Int64?
+    var headers: [KafkaHeader]
+    var copy: Bool
+
+    func produce(on client: OpaquePointer, opaque: UnsafeMutableRawPointer) -> rd_kafka_resp_err_t {
+        let nativeHeaders = headers.isEmpty ? nil : Self.nativeHeaders(headers)
+        let code = withUnsafeTemporaryAllocation(of: rd_kafka_vu_t.self, capacity: 8) { fields in
+            var count = 0
+            func add(_ type: rd_kafka_vtype_t, _ fill: (inout rd_kafka_vu_t) -> Void) {
+                fields[count] = rd_kafka_vu_t()
+                fields[count].vtype = type
+                fill(&fields[count])
+                count += 1
+            }
+            add(RD_KAFKA_VTYPE_RKT) { $0.u.rkt = topic }
+            add(RD_KAFKA_VTYPE_PARTITION) { $0.u.i32 = partition ?? RD_KAFKA_PARTITION_UA }
+            add(RD_KAFKA_VTYPE_MSGFLAGS) { $0.u.i = copy ? RD_KAFKA_MSG_F_COPY : 0 }
+            add(RD_KAFKA_VTYPE_OPAQUE) { $0.u.ptr = opaque }
+            if let value {
+                add(RD_KAFKA_VTYPE_VALUE) {
+                    $0.u.mem.ptr = UnsafeMutableRawPointer(mutating: value.baseAddress)
+                    $0.u.mem.size = value.count
                 }
             }
+            if let key {
+                add(RD_KAFKA_VTYPE_KEY) {
+                    $0.u.mem.ptr = UnsafeMutableRawPointer(mutating: key.baseAddress)
+                    $0.u.mem.size = key.count
+                }
+            }
+            if let timestamp { add(RD_KAFKA_VTYPE_TIMESTAMP) { $0.u.i64 = timestamp } }
+            if let nativeHeaders { add(RD_KAFKA_VTYPE_HEADERS) { $0.u.headers = nativeHeaders } }
+            guard let error = rd_kafka_produceva(client, fields.baseAddress, count) else {
+                return RD_KAFKA_RESP_ERR_NO_ERROR
+            }
+            let code = rd_kafka_error_code(error)
+            rd_kafka_error_destroy(error)
+            return code
         }
         // On success librdkafka owns the headers; on failure they are still ours.
-        if code != RD_KAFKA_RESP_ERR_NO_ERROR, let headers { rd_kafka_headers_destroy(headers) }
+        if code != RD_KAFKA_RESP_ERR_NO_ERROR, let nativeHeaders { rd_kafka_headers_destroy(nativeHeaders) }
         return code
     }
 

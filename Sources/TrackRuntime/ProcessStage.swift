@@ -5,24 +5,39 @@ public import TrackDomain
 /// What the processing stage runs for each record: the domain's ``EventProcessor``, or, in tests,
 /// a processor that fails on purpose.
 public protocol RecordProcessing: Sendable {
-    /// The outcome for one raw record; throwing means "could not process", not "bad data".
-    func process(value: UnsafeRawBufferPointer?, source: SourceCoordinates) throws -> ProcessingOutcome
-    /// The `processing_error` rejection for a record that kept failing.
-    func processingErrorRejection(
+    /// Appends the outputs of one raw record to `output`; throwing means "could not process", not
+    /// "bad data" (the caller then rolls `output` back).
+    func process(
         value: UnsafeRawBufferPointer?,
         source: SourceCoordinates,
-        error: String
+        into output: inout OutputBuffer
+    ) throws -> RecordOutcome
+    /// Appends the `processing_error` rejection for a record that kept failing.
+    func appendProcessingErrorRejection(
+        value: UnsafeRawBufferPointer?,
+        source: SourceCoordinates,
+        error: String,
+        into output: inout OutputBuffer
     )
-        -> EncodedRecord
 }
 
 extension EventProcessor: RecordProcessing {}
+
+// The outputs of a batch are one block of memory that the producer sends without copying.
+// TrackDomain has no I/O and does not depend on the Kafka binding, so the conformance lives here,
+// in the module that joins them.
+extension EncodedOutputs: ProducerPayloadStorage {
+    public var payloadBytes: UnsafeRawBufferPointer { bytes }
+}
 
 /// The topics a pipeline writes.
 struct OutputTopics: Sendable {
     var enriched: String
     var signals: String
     var rejected: String
+
+    /// The topics in the order of ``OutputKind``'s raw values, as a ``ProducerBatch`` names them.
+    var byKind: [String] { [enriched, signals, rejected] }
 }
 
 /// A consumed batch on its way through the stages, numbered in consumption order.
@@ -37,7 +52,7 @@ struct ProcessedWork: Sendable {
     let sequence: UInt64
     let batch: ConsumerBatch
     /// Every output record, grouped by input record in input order.
-    var messages: [ProducerMessage]
+    var output: ProducerBatch
     /// One entry per input record, in input order.
     var inputs: [ProcessedInput]
 }
@@ -46,7 +61,7 @@ struct ProcessedWork: Sendable {
 struct ProcessedInput: Sendable {
     var partition: Int32
     var offset: Int64
-    /// Its outputs in ``ProcessedWork/messages``.
+    /// Its outputs in ``ProcessedWork/output``.
     var outputs: Range<Int>
     var enriched: Int
     var signals: Int
@@ -79,8 +94,9 @@ actor ProcessStage {
     func process(_ work: ConsumedWork) -> ProcessedWork {
         let started = ContinuousClock.now
         metrics.queueDuration.recordInterval(since: work.batch.polledAt)
-        var messages: [ProducerMessage] = []
-        messages.reserveCapacity(work.batch.count * 2)
+        var output = OutputBuffer(capacity: work.batch.count * 1536, expectedRecords: work.batch.count * 2)
+        var records: [ProducerBatch.Record] = []
+        records.reserveCapacity(work.batch.count * 2)
         var inputs: [ProcessedInput] = []
         inputs.reserveCapacity(work.batch.count)
         for record in work.batch {
@@ -90,27 +106,19 @@ actor ProcessStage {
                 offset: record.offset,
                 timestamp: record.timestamp
             )
-            let first = messages.count
-            let outcome = outcome(of: record, source: source)
-            let timestamp = record.timestamp
-            for output in outcome.enriched {
-                messages.append(
-                    ProducerMessage(topic: outputs.enriched, key: output.key, value: output.value, timestamp: timestamp)
-                )
+            let first = output.records.count
+            let outcome = outcome(of: record, source: source, into: &output)
+            if outcome.rejectionReason != nil, let key = record.key {
+                output.assignKey(output.appendKey(key), toRecordsFrom: first)
             }
-            for output in outcome.signals {
-                messages.append(
-                    ProducerMessage(topic: outputs.signals, key: output.key, value: output.value, timestamp: timestamp)
-                )
-            }
-            if let rejection = outcome.rejection {
-                messages.append(
-                    ProducerMessage(
-                        topic: outputs.rejected,
-                        key: rejection.key ?? record.key.map(Array.init),
-                        value: rejection.value,
-                        headers: record.headers,
-                        timestamp: timestamp
+            for layout in output.records[first...] {
+                records.append(
+                    ProducerBatch.Record(
+                        topic: Int(layout.kind.rawValue),
+                        key: layout.key,
+                        value: layout.value,
+                        timestamp: record.timestamp,
+                        headers: layout.kind == .rejection ? record.headers : []
                     )
                 )
             }
@@ -118,33 +126,38 @@ actor ProcessStage {
                 ProcessedInput(
                     partition: record.partition,
                     offset: record.offset,
-                    outputs: first..<messages.count,
-                    enriched: outcome.enriched.count,
-                    signals: outcome.signals.count,
+                    outputs: first..<output.records.count,
+                    enriched: outcome.enriched,
+                    signals: outcome.signals,
                     rejectionReason: outcome.rejectionReason?.rawValue
                 )
             )
         }
+        let batch = ProducerBatch(topics: outputs.byKind, storage: output.finish(), records: records)
         metrics.processingDuration.recordInterval(since: started)
-        return ProcessedWork(sequence: work.sequence, batch: work.batch, messages: messages, inputs: inputs)
+        return ProcessedWork(sequence: work.sequence, batch: work.batch, output: batch, inputs: inputs)
     }
 
     /// Runs the processor, retrying a throwing record a bounded number of times before rejecting
     /// it as `processing_error`: a poison record never stalls its partition.
-    private func outcome(of record: ConsumedRecord, source: SourceCoordinates) -> ProcessingOutcome {
+    private func outcome(
+        of record: ConsumedRecord,
+        source: SourceCoordinates,
+        into output: inout OutputBuffer
+    ) -> RecordOutcome {
         var lastError = ""
+        let start = output.checkpoint
         for _ in 0..<attempts {
             do {
-                return try processor.process(value: record.value, source: source)
+                return try processor.process(value: record.value, source: source, into: &output)
             } catch {
+                output.rollback(to: start)
                 lastError = "\(error)"
             }
         }
         metrics.processingErrors.increment()
-        return ProcessingOutcome(
-            rejection: processor.processingErrorRejection(value: record.value, source: source, error: lastError),
-            rejectionReason: .processingError
-        )
+        processor.appendProcessingErrorRejection(value: record.value, source: source, error: lastError, into: &output)
+        return RecordOutcome(enriched: 0, signals: 0, rejectionReason: .processingError)
     }
 }
 

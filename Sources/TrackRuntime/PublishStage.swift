@@ -1,5 +1,5 @@
 import Kafka
-public import Logging
+import Logging
 import TrackDomain
 
 /// The publish stage: produces each batch's outputs in consumption order, waits for the broker's
@@ -87,7 +87,7 @@ actor PublishStage {
         guard !nextOffsets.isEmpty else { return }
         var publishable = work
         if current.count != work.inputs.count {
-            publishable.messages = current.flatMap { work.messages[$0.outputs] }
+            publishable.output.records = current.flatMap { work.output.records[$0.outputs] }
             var position = 0
             publishable.inputs = current.map { input in
                 var moved = input
@@ -104,7 +104,7 @@ actor PublishStage {
             enqueuedAt: .now
         )
         metrics.inFlightBatches.record(inFlight.count)
-        await deliver(publishable.messages, for: work.sequence)
+        await deliver(publishable.output, for: work.sequence)
     }
 
     /// Inputs whose partition this member still owns since before the batch was polled (and, in a
@@ -122,15 +122,33 @@ actor PublishStage {
         }
     }
 
-    /// Hands records to the producer and awaits their acknowledgement in a task of its own.
+    /// Hands a batch's outputs to the producer (without copying them) and awaits their
+    /// acknowledgement in a task of its own.
+    private func deliver(_ output: ProducerBatch, for sequence: UInt64) async {
+        await deliver(count: output.records.count, for: sequence) { () async throws(KafkaError) in
+            try await producer.enqueue(output)
+        }
+    }
+
+    /// Hands records to the producer (a retry) and awaits their acknowledgement in a task of its own.
     private func deliver(_ messages: [ProducerMessage], for sequence: UInt64) async {
-        guard !messages.isEmpty else {
+        await deliver(count: messages.count, for: sequence) { () async throws(KafkaError) in
+            try await producer.enqueue(messages)
+        }
+    }
+
+    private func deliver(
+        count: Int,
+        for sequence: UInt64,
+        _ enqueue: () async throws(KafkaError) -> PendingDelivery
+    ) async {
+        guard count > 0 else {
             finish(sequence)
             return
         }
         let pending: PendingDelivery
         do {
-            pending = try await producer.enqueue(messages)
+            pending = try await enqueue()
         } catch {
             fatalError = error
             logger.critical("the producer failed fatally; stopping", metadata: ["error": "\(error)"])
@@ -184,7 +202,7 @@ actor PublishStage {
     }
 
     private func replacementRejection(for failure: DeliveryFailure, in work: ProcessedWork) -> ProducerMessage? {
-        guard let index = work.messages.firstIndex(of: failure.message),
+        guard let index = work.output.firstIndex(matching: failure.message),
             let input = work.inputs.firstIndex(where: { $0.outputs.contains(index) })
         else { return nil }
         let record = work.batch.first {
@@ -197,11 +215,14 @@ actor PublishStage {
             offset: record.offset,
             timestamp: record.timestamp
         )
-        let rejection = processor.processingErrorRejection(
+        var output = OutputBuffer(capacity: 1024 + (record.value?.count ?? 0) * 2, expectedRecords: 1)
+        processor.appendProcessingErrorRejection(
             value: record.value,
             source: source,
-            error: "an output to \(failure.message.topic) could not be delivered: \(failure.error.message)"
+            error: "an output to \(failure.message.topic) could not be delivered: \(failure.error.message)",
+            into: &output
         )
+        let rejection = output.finish().record(at: 0)
         metrics.recordRejected(1, reason: RejectionReason.processingError.rawValue)
         return ProducerMessage(
             topic: rejectedTopic,

@@ -113,6 +113,93 @@ struct ProduceConsumeTests {
         #expect(failure.error.description.contains(topic))
     }
 
+    @Test(
+        "a producer batch goes out from its shared storage: records arrive intact on their topics, a refused one is reported with its content, the storage is freed once acknowledged"
+    )
+    func producerBatch() async throws {
+        let enriched = try await TestBroker.createTopic(partitions: 2)
+        let signals = try await TestBroker.createTopic(partitions: 1)
+        let producer = try KafkaProducer(configuration: TestBroker.producerConfiguration(["message.max.bytes": "2000"]))
+        var bytes: [UInt8] = []
+        var records: [ProducerBatch.Record] = []
+        func append(_ text: String) -> Range<Int> {
+            let start = bytes.count
+            bytes.append(contentsOf: text.utf8)
+            return start..<bytes.count
+        }
+        let large = String(repeating: "x", count: 5000)
+        for index in 0..<1000 {
+            let key = append("user-\(index % 7)")
+            records.append(
+                ProducerBatch.Record(
+                    topic: 0,
+                    key: key,
+                    value: append("{\"e\":\(index)}"),
+                    timestamp: 1_700_000_000_000 + Int64(index)
+                )
+            )
+            if index % 2 == 0 {
+                records.append(
+                    ProducerBatch.Record(topic: 1, key: key, value: append("{\"s\":\(index)}"), timestamp: nil)
+                )
+            }
+            if index == 500 {
+                records.append(ProducerBatch.Record(topic: 1, key: nil, value: append(large), timestamp: nil))
+            }
+        }
+        records.append(
+            ProducerBatch.Record(
+                topic: 1,
+                key: append("tomb"),
+                value: nil,
+                timestamp: nil,
+                headers: [KafkaHeader(name: "h", value: [1, 2])]
+            )
+        )
+        weak var released: TestStorage?
+        let report: DeliveryReport
+        do {
+            let storage = TestStorage(bytes)
+            released = storage
+            let pending = try await producer.enqueue(
+                ProducerBatch(topics: [enriched, signals], storage: storage, records: records)
+            )
+            report = await pending.report()
+        }
+        await producer.close()
+        #expect(released == nil, "the producer lets go of the storage once every record is acknowledged")
+        #expect(report.delivered == records.count - 1)
+        let failure = try #require(report.failures.first)
+        #expect(failure.error.name == "MSG_SIZE_TOO_LARGE")
+        #expect(
+            failure.message.topic == signals && failure.message.key == nil && failure.message.value == Array(large.utf8)
+        )
+
+        let consumer = try KafkaConsumer(
+            configuration: TestBroker.consumerConfiguration(group: TestBroker.uniqueName("g"))
+        )
+        try consumer.subscribe(topics: [enriched, signals])
+        let expected = records.count - 1
+        let received = try await consume(consumer) { received, atEnd in received.count >= expected && atEnd.count == 3 }
+        await consumer.close()
+        let enrichedValues = received.filter { $0.topic == enriched }
+        #expect(
+            Set(enrichedValues.compactMap(\.value).map { String(decoding: $0, as: UTF8.self) })
+                == Set((0..<1000).map { "{\"e\":\($0)}" })
+        )
+        #expect(
+            enrichedValues.allSatisfy { record in
+                let index = Int(String(decoding: record.value ?? [], as: UTF8.self).dropFirst(5).dropLast())!
+                return record.key == Array("user-\(index % 7)".utf8)
+                    && record.timestamp == 1_700_000_000_000 + Int64(index)
+            }
+        )
+        let signalValues = received.filter { $0.topic == signals }
+        #expect(signalValues.count == 501)
+        let tombstone = try #require(signalValues.first { $0.key == Array("tomb".utf8) })
+        #expect(tombstone.value == nil && tombstone.headers == [KafkaHeader(name: "h", value: [1, 2])])
+    }
+
     @Test("seek moves the read position back; pause and resume keep the group alive")
     func seekPauseResume() async throws {
         let topic = try await TestBroker.createTopic(partitions: 1)
@@ -164,4 +251,18 @@ struct ProduceConsumeTests {
         await consumer.close()
         #expect(after.map(\.offset) == [3], "the record appended while paused is delivered, not skipped")
     }
+}
+
+/// Bytes for a ``ProducerBatch`` in memory that lives exactly as long as the object.
+private final class TestStorage: ProducerPayloadStorage, @unchecked Sendable {
+    // @unchecked: the memory is written in init, only read afterwards and freed in deinit.
+    let payloadBytes: UnsafeRawBufferPointer
+
+    init(_ bytes: [UInt8]) {
+        let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes.count, alignment: 1)
+        storage.copyMemory(from: UnsafeRawBufferPointer(start: bytes, count: bytes.count))
+        payloadBytes = UnsafeRawBufferPointer(storage)
+    }
+
+    deinit { payloadBytes.deallocate() }
 }

@@ -88,11 +88,13 @@ final class RecordingRebalanceHandler: RebalanceHandler {
 
 /// A record as the tests compare it: copied out of its batch.
 struct ReceivedRecord: Hashable {
+    var topic: String
     var partition: Int32
     var offset: Int64
     var key: [UInt8]?
     var value: [UInt8]?
     var headers: [KafkaHeader]
+    var timestamp: Int64?
 }
 
 /// Reads a consumer's events until `isDone` says so or `timeout` passes, storing offsets after
@@ -114,11 +116,13 @@ func consume(
                     for record in batch {
                         received.append(
                             ReceivedRecord(
+                                topic: record.topic,
                                 partition: record.partition,
                                 offset: record.offset,
                                 key: record.key.map(Array.init),
                                 value: record.value.map(Array.init),
-                                headers: record.headers
+                                headers: record.headers,
+                                timestamp: record.timestamp
                             )
                         )
                         next[record.topicPartition] = record.offset + 1

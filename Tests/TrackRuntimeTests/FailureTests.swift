@@ -131,21 +131,24 @@ final class PoisonedProcessor: RecordProcessing {
         var description: String { "the record is poison" }
     }
 
-    func process(value: UnsafeRawBufferPointer?, source: SourceCoordinates) throws -> ProcessingOutcome {
+    func process(
+        value: UnsafeRawBufferPointer?,
+        source: SourceCoordinates,
+        into output: inout OutputBuffer
+    ) throws -> RecordOutcome {
         if let value, String(decoding: value, as: UTF8.self).contains("poison") {
             attempts.withLock { $0 += 1 }
             throw Poisoned()
         }
-        return inner.process(value: value, source: source)
+        return inner.process(value: value, source: source, into: &output)
     }
 
-    func processingErrorRejection(
+    func appendProcessingErrorRejection(
         value: UnsafeRawBufferPointer?,
         source: SourceCoordinates,
-        error: String
-    )
-        -> EncodedRecord
-    {
-        inner.processingErrorRejection(value: value, source: source, error: error)
+        error: String,
+        into output: inout OutputBuffer
+    ) {
+        inner.appendProcessingErrorRejection(value: value, source: source, error: error, into: &output)
     }
 }

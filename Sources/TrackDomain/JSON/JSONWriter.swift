@@ -17,6 +17,50 @@ public struct JSONWriter: ~Copyable {
     /// The bytes written so far.
     public var bytes: [UInt8] { buffer.array }
 
+    /// The number of bytes written so far.
+    var byteCount: Int { buffer.count }
+
+    /// Starts a new top-level value after the previous one (no separator between them): the writer
+    /// then serves as the arena of several records written back to back.
+    mutating func startValue() {
+        needsComma = false
+    }
+
+    /// Appends bytes that are not JSON (a record key) between two values.
+    mutating func appendRaw(_ bytes: UnsafeRawBufferPointer) {
+        buffer.append(
+            contentsOf: UnsafeBufferPointer(
+                start: bytes.baseAddress?.assumingMemoryBound(to: UInt8.self),
+                count: bytes.count
+            )
+        )
+    }
+
+    /// Appends a string's UTF-8 bytes as they are, neither quoted nor escaped (a record key).
+    mutating func appendRaw(_ text: String) {
+        buffer.append(contentsOf: text)
+    }
+
+    /// Appends one byte as it is.
+    mutating func appendRaw(_ byte: UInt8) {
+        buffer.append(byte)
+    }
+
+    /// Forgets everything written after the first `count` bytes.
+    mutating func truncate(to count: Int) {
+        buffer.truncate(to: count)
+    }
+
+    /// Reads the bytes written so far without copying them.
+    func withBytes<Result>(_ body: (UnsafeRawBufferPointer) -> Result) -> Result {
+        buffer.withBytes(body)
+    }
+
+    /// Ends the writer and hands over its memory (`deallocate` it when done).
+    consuming func takeStorage() -> UnsafeMutableRawBufferPointer {
+        buffer.takeStorage()
+    }
+
     // MARK: Structure
 
     public mutating func beginObject() {
@@ -57,8 +101,11 @@ public struct JSONWriter: ~Copyable {
 
     /// Writes a key that is not known at compile time (escaped like any string).
     public mutating func key(_ key: String) {
-        separate()
-        appendEscaped(key)
+        let copied = key.utf8.withContiguousStorageIfAvailable { appendQuotedIfClean($0) }
+        if copied != true {
+            separate()
+            appendEscaped(key)
+        }
         buffer.append(UInt8(ascii: ":"))
         needsComma = false
     }
@@ -268,10 +315,10 @@ public struct JSONWriter: ~Copyable {
 }
 
 /// A growable byte buffer with cheap appends; freed when its owner is destroyed.
-private struct ByteBuffer: ~Copyable {
+struct ByteBuffer: ~Copyable {
     private var storage: UnsafeMutablePointer<UInt8>
     private var capacity: Int
-    private var count = 0
+    private(set) var count = 0
 
     init(capacity: Int) {
         self.capacity = max(capacity, 16)
@@ -281,6 +328,22 @@ private struct ByteBuffer: ~Copyable {
     deinit { storage.deallocate() }
 
     var array: [UInt8] { Array(UnsafeBufferPointer(start: storage, count: count)) }
+
+    func withBytes<Result>(_ body: (UnsafeRawBufferPointer) -> Result) -> Result {
+        body(UnsafeRawBufferPointer(start: storage, count: count))
+    }
+
+    mutating func truncate(to newCount: Int) {
+        precondition((0...count).contains(newCount), "truncating a buffer of \(count) bytes to \(newCount)")
+        count = newCount
+    }
+
+    /// Ends the buffer without freeing its memory, which the caller now owns.
+    consuming func takeStorage() -> UnsafeMutableRawBufferPointer {
+        let taken = UnsafeMutableRawBufferPointer(start: storage, count: count)
+        discard self
+        return taken
+    }
 
     @inline(__always)
     private mutating func reserve(_ additional: Int) {

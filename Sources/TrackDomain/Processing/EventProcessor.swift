@@ -19,29 +19,58 @@ public struct EventProcessor: Sendable {
         self.rejectionEncoder = RejectionEncoder(processorVersion: configuration.processorVersion)
     }
 
-    /// Processes one raw record. `value` nil is a tombstone, rejected as `invalid_json`.
-    public func process(value: UnsafeRawBufferPointer?, source: SourceCoordinates) -> ProcessingOutcome {
+    /// Processes one raw record, appending its outputs to `output`. `value` nil is a tombstone,
+    /// rejected as `invalid_json`. Rejections get no key: the runtime gives them the input's key.
+    public func process(
+        value: UnsafeRawBufferPointer?,
+        source: SourceCoordinates,
+        into output: inout OutputBuffer
+    ) -> RecordOutcome {
         let object: JSONObject
         do {
             object = try decode(value)
         } catch {
-            return rejected(error, value: value, object: nil, source: source)
+            return reject(error, value: value, object: nil, source: source, into: &output)
         }
+        let start = output.checkpoint
         do {
             let validated = try EventValidator.validate(object)
             let normalized = try normalizer.normalize(validated, kafkaTimestamp: source.timestamp)
             let eventID = validated.messageID.map(EventID.init(messageID:)) ?? EventID(source: source)
             let isBot = botDetector.isBot(userAgent: validated.userAgent)
-            let enriched = EnrichedEventEncoder().encode(normalized, eventID: eventID, isBot: isBot, source: source)
-            let signals = SignalEncoder().encode(
-                signalDeriver.signals(for: normalized),
-                of: normalized,
-                eventID: eventID
+            let signals = signalDeriver.signals(for: normalized)
+            let key = EnrichedEventEncoder.appendOutputKey(validated, to: &output)
+            let enriched = EnrichedEventEncoder().encode(
+                normalized,
+                eventID: eventID,
+                isBot: isBot,
+                source: source,
+                key: key,
+                into: &output
             )
-            return ProcessingOutcome(enriched: enriched, signals: signals)
+            SignalEncoder().encode(signals, of: normalized, eventID: eventID, key: key, into: &output)
+            return RecordOutcome(enriched: enriched, signals: signals.count, rejectionReason: nil)
         } catch {
-            return rejected(error, value: value, object: object, source: source)
+            output.rollback(to: start)
+            return reject(error, value: value, object: object, source: source, into: &output)
         }
+    }
+
+    /// Processes one raw record into self-contained records; for tests, tools and the offline runner.
+    public func process(value: UnsafeRawBufferPointer?, source: SourceCoordinates) -> ProcessingOutcome {
+        var output = OutputBuffer(capacity: 2048, expectedRecords: 4)
+        let outcome = process(value: value, source: source, into: &output)
+        let encoded = output.finish()
+        var result = ProcessingOutcome(rejectionReason: outcome.rejectionReason)
+        for (index, layout) in encoded.records.enumerated() {
+            let record = encoded.record(at: index)
+            switch layout.kind {
+            case .enriched: result.enriched.append(record)
+            case .signal: result.signals.append(record)
+            case .rejection: result.rejection = record
+            }
+        }
+        return result
     }
 
     /// Processes a byte array; a convenience for tests, tools and the offline runner.
@@ -50,14 +79,27 @@ public struct EventProcessor: Sendable {
         return value.withUnsafeBytes { process(value: $0, source: source) }
     }
 
-    /// The `processing_error` rejection for a record the runtime could not process after its retries.
+    /// Appends the `processing_error` rejection for a record the runtime could not process after its
+    /// retries.
+    public func appendProcessingErrorRejection(
+        value: UnsafeRawBufferPointer?,
+        source: SourceCoordinates,
+        error: String,
+        into output: inout OutputBuffer
+    ) {
+        let rejection = Rejection(.processingError, field: nil, "the service failed to process the record: \(error)")
+        appendRejection(rejection, value: value, object: nil, source: source, into: &output)
+    }
+
+    /// The `processing_error` rejection as a self-contained record.
     public func processingErrorRejection(
         value: UnsafeRawBufferPointer?,
         source: SourceCoordinates,
         error: String
     ) -> EncodedRecord {
-        let rejection = Rejection(.processingError, field: nil, "the service failed to process the record: \(error)")
-        return rejectionRecord(rejection, value: value, object: nil, source: source)
+        var output = OutputBuffer(capacity: 512 + (value?.count ?? 0) * 2, expectedRecords: 1)
+        appendProcessingErrorRejection(value: value, source: source, error: error, into: &output)
+        return output.finish().record(at: 0)
     }
 
     private func decode(_ value: UnsafeRawBufferPointer?) throws(Rejection) -> JSONObject {
@@ -83,29 +125,28 @@ public struct EventProcessor: Sendable {
         return object
     }
 
-    private func rejected(
+    private func reject(
         _ rejection: Rejection,
         value: UnsafeRawBufferPointer?,
         object: JSONObject?,
-        source: SourceCoordinates
-    ) -> ProcessingOutcome {
-        ProcessingOutcome(
-            rejection: rejectionRecord(rejection, value: value, object: object, source: source),
-            rejectionReason: rejection.reason
-        )
+        source: SourceCoordinates,
+        into output: inout OutputBuffer
+    ) -> RecordOutcome {
+        appendRejection(rejection, value: value, object: object, source: source, into: &output)
+        return RecordOutcome(enriched: 0, signals: 0, rejectionReason: rejection.reason)
     }
 
-    private func rejectionRecord(
+    private func appendRejection(
         _ rejection: Rejection,
         value: UnsafeRawBufferPointer?,
         object: JSONObject?,
-        source: SourceCoordinates
-    ) -> EncodedRecord {
+        source: SourceCoordinates,
+        into output: inout OutputBuffer
+    ) {
         let eventID = Self.rejectionEventID(object, source: source)
-        return EncodedRecord(
-            key: nil,
-            value: rejectionEncoder.encode(rejection, eventID: eventID, value: value, source: source)
-        )
+        output.appendRecord(.rejection, key: nil) { writer in
+            rejectionEncoder.encode(rejection, eventID: eventID, value: value, source: source, into: &writer)
+        }
     }
 
     /// A rejection gets the id its event would have had: from a usable message_id, else its coordinates.

@@ -51,3 +51,19 @@ public struct ProcessingOutcome: Sendable {
     /// True when the record was rejected rather than enriched.
     public var isRejected: Bool { rejection != nil }
 }
+
+/// What one raw record produced, counted; the records themselves are in the ``OutputBuffer``.
+public struct RecordOutcome: Sendable, Hashable {
+    /// Enriched events written.
+    public var enriched: Int
+    /// Signals written.
+    public var signals: Int
+    /// Why the record was rejected (one rejection was written), or nil when it was accepted.
+    public var rejectionReason: RejectionReason?
+
+    public init(enriched: Int, signals: Int, rejectionReason: RejectionReason?) {
+        self.enriched = enriched
+        self.signals = signals
+        self.rejectionReason = rejectionReason
+    }
+}

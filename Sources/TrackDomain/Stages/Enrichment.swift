@@ -8,50 +8,56 @@
 public struct EnrichedEventEncoder: Sendable {
     public init() {}
 
-    /// The enriched events of one normalized event: one per (resource, target) pair for a share, else one.
+    /// Writes the enriched events of one normalized event into `output`, keyed `key`: one per
+    /// (resource, target) pair for a share, else one. Returns how many it wrote.
+    @discardableResult
     public func encode(
         _ normalized: NormalizedEvent,
         eventID: EventID,
         isBot: Bool,
-        source: SourceCoordinates
-    ) -> [EncodedRecord] {
-        let key = Self.outputKey(normalized.event)
+        source: SourceCoordinates,
+        key: Range<Int>,
+        into output: inout OutputBuffer
+    ) -> Int {
         guard case .share(let resources, let targets) = normalized.details else {
-            let value = encodeOne(
-                normalized,
-                eventID: eventID.base,
-                parentID: nil,
-                share: nil,
-                isBot: isBot,
-                source: source
-            )
-            return [EncodedRecord(key: key, value: value)]
+            output.appendRecord(.enriched, key: key) { writer in
+                encodeOne(
+                    normalized,
+                    eventID: eventID.base,
+                    parentID: nil,
+                    share: nil,
+                    isBot: isBot,
+                    source: source,
+                    into: &writer
+                )
+            }
+            return 1
         }
         let isExpanded = resources.count * targets.count > 1
-        var records: [EncodedRecord] = []
-        records.reserveCapacity(resources.count * targets.count)
+        var written = 0
         for resource in resources {
             for target in targets {
-                let value = encodeOne(
-                    normalized,
-                    eventID: isExpanded ? eventID.child(records.count) : eventID.base,
-                    parentID: isExpanded ? eventID.base : nil,
-                    share: (resource, target),
-                    isBot: isBot,
-                    source: source
-                )
-                records.append(EncodedRecord(key: key, value: value))
+                output.appendRecord(.enriched, key: key) { writer in
+                    encodeOne(
+                        normalized,
+                        eventID: isExpanded ? eventID.child(written) : eventID.base,
+                        parentID: isExpanded ? eventID.base : nil,
+                        share: (resource, target),
+                        isBot: isBot,
+                        source: source,
+                        into: &writer
+                    )
+                }
+                written += 1
             }
         }
-        return records
+        return written
     }
 
-    /// `site_id:` + the first of bsin, user_id, email: all outputs of one user share a partition.
-    static func outputKey(_ event: ValidatedEvent) -> [UInt8] {
-        var key = Array(event.siteID.utf8)
-        key.append(UInt8(ascii: ":"))
-        key.append(contentsOf: (event.identity.primary ?? "").utf8)
-        return key
+    /// Writes the output key of `event` into `output`: `site_id:` + the first of bsin, user_id,
+    /// email, so that all outputs of one user share a partition.
+    public static func appendOutputKey(_ event: ValidatedEvent, to output: inout OutputBuffer) -> Range<Int> {
+        output.appendKey(event.siteID, event.identity.primary ?? "")
     }
 
     private func encodeOne(
@@ -60,10 +66,10 @@ public struct EnrichedEventEncoder: Sendable {
         parentID: String?,
         share: (resource: String?, target: String?)?,
         isBot: Bool,
-        source: SourceCoordinates
-    ) -> [UInt8] {
+        source: SourceCoordinates,
+        into writer: inout JSONWriter
+    ) {
         let event = normalized.event
-        var writer = JSONWriter(capacity: 1536)
         writer.beginObject()
         writer.key("event_id")
         writer.plainString(eventID)
@@ -135,7 +141,6 @@ public struct EnrichedEventEncoder: Sendable {
         writer.integer(source.offset)
         writer.endObject()
         writer.endObject()
-        return writer.bytes
     }
 
     private func writeDetails(
@@ -194,43 +199,44 @@ public struct EnrichedEventEncoder: Sendable {
 public struct SignalEncoder: Sendable {
     public init() {}
 
+    /// Writes `signals` into `output`, keyed `key`.
     public func encode(
         _ signals: [PreferenceSignal],
         of normalized: NormalizedEvent,
-        eventID: EventID
-    ) -> [EncodedRecord] {
-        guard !signals.isEmpty else { return [] }
+        eventID: EventID,
+        key: Range<Int>,
+        into output: inout OutputBuffer
+    ) {
         let event = normalized.event
-        let key = EnrichedEventEncoder.outputKey(event)
-        return signals.enumerated().map { index, signal in
-            var writer = JSONWriter(capacity: 384)
-            writer.beginObject()
-            writer.key("signal_id")
-            eventID.writeSignal(index, to: &writer)
-            writer.key("event_id")
-            eventID.write(to: &writer)
-            writer.key("site_id")
-            writer.string(event.siteID)
-            writer.key("bsin")
-            writer.string(event.identity.bsin)
-            writer.key("user_id")
-            writer.string(event.identity.userID)
-            writer.key("resource_id")
-            writer.string(signal.resourceID)
-            writer.key("resource_type")
-            writer.string(signal.resourceType)
-            writer.key("event_type")
-            writer.string(event.eventType)
-            writer.key("kind")
-            writer.plainString(signal.kind.rawValue)
-            writer.key("value")
-            writer.double(signal.value)
-            writer.key("score")
-            if let score = signal.score { writer.integer(score) } else { writer.null() }
-            writer.key("timestamp")
-            writer.timestamp(normalized.eventTime)
-            writer.endObject()
-            return EncodedRecord(key: key, value: writer.bytes)
+        for (index, signal) in signals.enumerated() {
+            output.appendRecord(.signal, key: key) { writer in
+                writer.beginObject()
+                writer.key("signal_id")
+                eventID.writeSignal(index, to: &writer)
+                writer.key("event_id")
+                eventID.write(to: &writer)
+                writer.key("site_id")
+                writer.string(event.siteID)
+                writer.key("bsin")
+                writer.string(event.identity.bsin)
+                writer.key("user_id")
+                writer.string(event.identity.userID)
+                writer.key("resource_id")
+                writer.string(signal.resourceID)
+                writer.key("resource_type")
+                writer.string(signal.resourceType)
+                writer.key("event_type")
+                writer.string(event.eventType)
+                writer.key("kind")
+                writer.plainString(signal.kind.rawValue)
+                writer.key("value")
+                writer.double(signal.value)
+                writer.key("score")
+                if let score = signal.score { writer.integer(score) } else { writer.null() }
+                writer.key("timestamp")
+                writer.timestamp(normalized.eventTime)
+                writer.endObject()
+            }
         }
     }
 }

@@ -48,9 +48,9 @@ struct RejectionEncoder {
         _ rejection: Rejection,
         eventID: EventID,
         value: UnsafeRawBufferPointer?,
-        source: SourceCoordinates
-    ) -> [UInt8] {
-        var writer = JSONWriter(capacity: 256 + (value?.count ?? 0) * 2)
+        source: SourceCoordinates,
+        into writer: inout JSONWriter
+    ) {
         writer.beginObject()
         writer.key("event_id")
         writer.plainString(eventID.base)
@@ -91,7 +91,6 @@ struct RejectionEncoder {
             writer.null()
         }
         writer.endObject()
-        return writer.bytes
     }
 }
 
