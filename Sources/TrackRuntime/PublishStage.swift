@@ -172,20 +172,20 @@ actor PublishStage {
     }
 
     /// Retries what may succeed later (with backoff, the service reports itself stalled meanwhile);
-    /// an output that can never be delivered turns its input into a `processing_error` rejection,
-    /// so that nothing is dropped silently and the partition moves on.
+    /// an output that can never be delivered turns its input into a `processing_error` rejection
+    /// (one per input), so that nothing is dropped silently and the partition moves on.
     private func handle(_ failures: [DeliveryFailure], of sequence: UInt64) async {
         guard var batch = inFlight[sequence] else { return }
         batch.attempt += 1
-        inFlight[sequence] = batch
         var retry: [ProducerMessage] = []
         for failure in failures {
             if failure.error.isRetriable || failure.message.topic == rejectedTopic {
                 retry.append(failure.message)
-            } else if let rejection = replacementRejection(for: failure, in: batch.work) {
+            } else if let rejection = replaceUndeliverable(failure, in: &batch) {
                 retry.append(rejection)
             }
         }
+        inFlight[sequence] = batch
         metrics.deliveryRetries.increment(by: retry.count)
         logger.warning(
             "outputs not delivered; retrying",
@@ -201,10 +201,26 @@ actor PublishStage {
         await deliver(retry, for: sequence)
     }
 
-    private func replacementRejection(for failure: DeliveryFailure, in work: ProcessedWork) -> ProducerMessage? {
+    /// The `processing_error` rejection of the input whose output `failure` can never be delivered,
+    /// or nil when that input has one already; the input's counts follow.
+    private func replaceUndeliverable(_ failure: DeliveryFailure, in batch: inout InFlightBatch) -> ProducerMessage? {
+        let work = batch.work
         guard let index = work.output.firstIndex(matching: failure.message),
             let input = work.inputs.firstIndex(where: { $0.outputs.contains(index) })
-        else { return nil }
+        else {
+            logger.error(
+                "an undeliverable output matches no input record",
+                metadata: ["topic": "\(failure.message.topic)", "error": "\(failure.error)"]
+            )
+            return nil
+        }
+        switch failure.message.topic {
+        case outputs.enriched: batch.work.inputs[input].enriched -= 1
+        case outputs.signals: batch.work.inputs[input].signals -= 1
+        default: break
+        }
+        guard batch.work.inputs[input].rejectionReason == nil else { return nil }
+        batch.work.inputs[input].rejectionReason = RejectionReason.processingError.rawValue
         let record = work.batch.first {
             $0.partition == work.inputs[input].partition && $0.offset == work.inputs[input].offset
         }
@@ -223,7 +239,6 @@ actor PublishStage {
             into: &output
         )
         let rejection = output.finish().record(at: 0)
-        metrics.recordRejected(1, reason: RejectionReason.processingError.rawValue)
         return ProducerMessage(
             topic: rejectedTopic,
             key: record.key.map(Array.init),

@@ -120,6 +120,70 @@ struct FailureTests {
     }
 }
 
+extension FailureTests {
+    @Test(
+        "an output the broker can never take (too large) turns its input into one processing_error rejection; the rest is delivered"
+    )
+    func undeliverableOutput() async throws {
+        let blob = String(repeating: "x", count: 900)
+        let large =
+            #"{"site_id":"s","event_type":"viewed","bsin":"u2","url":"https://a.example/y","properties":{"blob":"\#(blob)"}}"#
+        let small = #"{"site_id":"s","event_type":"viewed","bsin":"u1","url":"https://a.example/x"}"#
+        // A producer limit between the size of the large event's enriched output and its rejection.
+        let sizing = EventProcessor(
+            configuration: ProcessingConfiguration(),
+            botDetector: BotDetector(patterns: [], sourceDescription: "none")
+        )
+        let source = SourceCoordinates(topic: "rt-xxxxxxxx.raw", partition: 0, offset: 1, timestamp: 1_767_225_600_000)
+        let enrichedSize = try #require(sizing.process(value: Array(large.utf8), source: source).enriched.first).value
+            .count
+        let rejectionSize = Array(large.utf8).withUnsafeBytes {
+            sizing.processingErrorRejection(
+                value: $0,
+                source: source,
+                error: "an output to rt-xxxxxxxx.enriched could not be delivered: Broker: Message size too large"
+            )
+            .value.count
+        }
+        try #require(rejectionSize + 40 < enrichedSize, "rejection \(rejectionSize) B, enriched \(enrichedSize) B")
+        let limit = (rejectionSize + enrichedSize) / 2
+
+        let broker = Broker.shared
+        let pipeline = try await TestPipeline.make(
+            broker: broker,
+            partitions: 1,
+            kafka: ["message.max.bytes": "\(limit)"]
+        )
+        let producer = try KafkaProducer(configuration: ["bootstrap.servers": broker.bootstrap])
+        let report = try await producer.send(
+            [small, large, small].map { ProducerMessage(topic: pipeline.input, value: Array($0.utf8)) }
+        )
+        #expect(report.allDelivered)
+        await producer.close()
+
+        var options = RuntimeOptions()
+        options.untilCaughtUp = true
+        let service = PipelineService(
+            pipeline: try PipelineLoader.load(path: pipeline.file),
+            options: options,
+            processor: sizing,
+            logger: Logger(label: "undeliverable-test")
+        )
+        try await service.run()
+        #expect(service.statistics.consumed == 3)
+        #expect(service.statistics.enriched == 2)
+        #expect(service.statistics.rejected == 1)
+        let enriched = try await readAll(pipeline.enriched, partitions: 1, broker: broker)
+        let rejected = try await readAll(pipeline.rejected, partitions: 1, broker: broker)
+        #expect(enriched.count == 2)
+        #expect(rejected.count == 1)
+        let text = String(decoding: rejected.first?.value ?? [], as: UTF8.self)
+        #expect(text.contains(#""reason":"processing_error""#))
+        #expect(text.contains("could not be delivered"))
+        #expect(sourceOf(rejected.first?.value)?.offset == 1)
+    }
+}
+
 /// Throws for every record that contains `"poison"`; counts the attempts.
 final class PoisonedProcessor: RecordProcessing {
     let inner: EventProcessor

@@ -129,7 +129,12 @@ struct TestPipeline {
     var rejected: String { "\(name).rejected" }
     var group: String { "\(name)-group" }
 
-    static func make(broker: Broker, partitions: Int32 = 4) async throws -> TestPipeline {
+    /// A pipeline file and its topics; `kafka` adds librdkafka properties to the file's `kafka` map.
+    static func make(
+        broker: Broker,
+        partitions: Int32 = 4,
+        kafka: [String: String] = [:]
+    ) async throws -> TestPipeline {
         let name = "rt-\(UUID().uuidString.prefix(8).lowercased())"
         let port = 20_000 + Int.random(in: 0..<20_000)
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("\(name).yml").path
@@ -140,7 +145,7 @@ struct TestPipeline {
               session.timeout.ms: 6000
               heartbeat.interval.ms: 1000
               max.poll.interval.ms: 30000
-            group: \(name)-group
+            \(kafka.map { "  \($0.key): \($0.value)\n" }.joined())group: \(name)-group
             input: \(name).raw
             outputs: {enriched: \(name).enriched, signals: \(name).signals, rejected: \(name).rejected}
             sites:
