@@ -100,7 +100,10 @@ public struct JSONWriter: ~Copyable {
     }
 
     /// Writes a key that is not known at compile time (escaped like any string).
-    public mutating func key(_ key: String) {
+    ///
+    /// Labelled so that a string literal picks the `StaticString` overload: an unlabelled `String`
+    /// overload would win for literals and scan every constant key for escapes.
+    public mutating func key(escaping key: String) {
         let copied = key.utf8.withContiguousStorageIfAvailable { appendQuotedIfClean($0) }
         if copied != true {
             separate()
@@ -244,7 +247,7 @@ public struct JSONWriter: ~Copyable {
     public mutating func object(_ object: JSONObject) {
         beginObject()
         for member in object.members {
-            key(member.key)
+            key(escaping: member.key)
             value(member.value)
         }
         endObject()
