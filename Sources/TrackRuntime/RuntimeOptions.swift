@@ -108,6 +108,9 @@ extension PipelineConfiguration {
         configuration.setDefault("linger.ms", "5")
         configuration.setDefault("compression.type", "lz4")
         configuration.setDefault("batch.size", "1000000")
+        // Keys are partitioned as the Java client does (murmur2), so that topics written by
+        // trackstream and by kafka-clients or Kafka Streams applications are co-partitioned.
+        configuration.setDefault("partitioner", "murmur2_random")
         return configuration
     }
 

@@ -70,6 +70,13 @@ struct ServiceTests {
             }
         }
 
+        // Keyed outputs land on the partition the Java client (kafka-clients, Kafka Streams) would
+        // choose for the key, so that topics written by both are co-partitioned.
+        for record in (enriched + signals).prefix(3000) {
+            guard let key = record.key else { continue }
+            #expect(record.partition == javaDefaultPartition(key, partitions: 4))
+        }
+
         // The group's committed offsets are at the end of every input partition.
         let committed = try await broker.admin().listGroupOffsets(group: pipeline.group)
         let ends = Dictionary(grouping: inputs, by: \.partition).mapValues { ($0.map(\.offset).max() ?? -1) + 1 }
@@ -177,4 +184,33 @@ func parsePrometheus(_ text: String) -> [String: Double] {
         series[String(line[..<space])] = value
     }
     return series
+}
+
+/// The partition kafka-clients' default partitioner picks for a key: murmur2, made positive, modulo
+/// the partition count (`org.apache.kafka.common.utils.Utils.murmur2`).
+func javaDefaultPartition(_ key: [UInt8], partitions: Int32) -> Int32 {
+    let m: UInt32 = 0x5bd1_e995
+    var h: UInt32 = 0x9747_b28c ^ UInt32(key.count)
+    let blocks = key.count / 4
+    for block in 0..<blocks {
+        let i = block * 4
+        var k = UInt32(key[i]) | UInt32(key[i + 1]) << 8 | UInt32(key[i + 2]) << 16 | UInt32(key[i + 3]) << 24
+        k = k &* m
+        k ^= k >> 24
+        k = k &* m
+        h = h &* m
+        h ^= k
+    }
+    let tail = blocks * 4
+    let remaining = key.count % 4
+    if remaining >= 3 { h ^= UInt32(key[tail + 2]) << 16 }
+    if remaining >= 2 { h ^= UInt32(key[tail + 1]) << 8 }
+    if remaining >= 1 {
+        h ^= UInt32(key[tail])
+        h = h &* m
+    }
+    h ^= h >> 13
+    h = h &* m
+    h ^= h >> 15
+    return Int32(bitPattern: h & 0x7fff_ffff) % partitions
 }
