@@ -37,4 +37,23 @@ let benchmarks: @Sendable () -> Void = {
             blackHole(processor.process(value: fixtureLines[index], source: source))
         }
     }
+
+    // As the service runs it: a batch's outputs go into one block (a new one every 2,000 events),
+    // with no per-event output arrays.
+    Benchmark("Full stage chain into a batch's output block") { benchmark in
+        guard !fixtureLines.isEmpty else { return }
+        var output = OutputBuffer(capacity: 4 << 20, expectedRecords: 4096)
+        for iteration in benchmark.scaledIterations {
+            if iteration % 2000 == 1999 {
+                blackHole(output.finish())
+                output = OutputBuffer(capacity: 4 << 20, expectedRecords: 4096)
+            }
+            let index = iteration % fixtureLines.count
+            let source = SourceCoordinates(topic: "track.raw", partition: 0, offset: Int64(iteration))
+            fixtureLines[index].withUnsafeBytes { value in
+                blackHole(processor.process(value: value, source: source, into: &output))
+            }
+        }
+        blackHole(output.finish())
+    }
 }
