@@ -51,11 +51,6 @@ public struct JSONWriter: ~Copyable {
         buffer.truncate(to: count)
     }
 
-    /// Reads the bytes written so far without copying them.
-    func withBytes<Result>(_ body: (UnsafeRawBufferPointer) -> Result) -> Result {
-        buffer.withBytes(body)
-    }
-
     /// Ends the writer and hands over its memory (`deallocate` it when done).
     consuming func takeStorage() -> UnsafeMutableRawBufferPointer {
         buffer.takeStorage()
@@ -331,10 +326,6 @@ struct ByteBuffer: ~Copyable {
     deinit { storage.deallocate() }
 
     var array: [UInt8] { Array(UnsafeBufferPointer(start: storage, count: count)) }
-
-    func withBytes<Result>(_ body: (UnsafeRawBufferPointer) -> Result) -> Result {
-        body(UnsafeRawBufferPointer(start: storage, count: count))
-    }
 
     mutating func truncate(to newCount: Int) {
         precondition((0...count).contains(newCount), "truncating a buffer of \(count) bytes to \(newCount)")

@@ -83,14 +83,6 @@ public struct OutputBuffer: ~Copyable {
         records.append(OutputRecordLayout(kind: kind, key: key, value: start..<writer.byteCount))
     }
 
-    /// Appends an encoded record as it is.
-    public mutating func append(_ record: EncodedRecord, kind: OutputKind) {
-        let key = record.key.map { key in key.withUnsafeBytes { appendKey($0) } }
-        let start = writer.byteCount
-        record.value.withUnsafeBytes { writer.appendRaw($0) }
-        records.append(OutputRecordLayout(kind: kind, key: key, value: start..<writer.byteCount))
-    }
-
     /// Ends writing; the result can be shared across threads and read until its last reference goes.
     public consuming func finish() -> EncodedOutputs {
         let records = self.records
@@ -120,7 +112,7 @@ public final class EncodedOutputs: @unchecked Sendable {
     public var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(storage) }
 
     /// A copy of the bytes in `range`.
-    public func copy(_ range: Range<Int>) -> [UInt8] {
+    func copy(_ range: Range<Int>) -> [UInt8] {
         Array(UnsafeRawBufferPointer(rebasing: bytes[range]))
     }
 
