@@ -25,8 +25,8 @@ enum BLAKE2b {
 
     private static let digestLength = 16
 
-    /// The 16-byte digest of `message`, as 32 lowercase hex characters.
-    static func hexDigest16(of message: [UInt8]) -> String {
+    /// The 16-byte digest of `message`.
+    static func digest16(of message: UnsafeRawBufferPointer) -> Digest16 {
         withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 24) { words in
             let state = UnsafeMutableBufferPointer(rebasing: words[0..<8])
             let block = UnsafeMutableBufferPointer(rebasing: words[8..<24])
@@ -37,15 +37,48 @@ enum BLAKE2b {
             repeat {
                 let chunk = min(message.count - offset, 128)
                 let isLast = message.count - offset <= 128
-                for word in 0..<16 { block[word] = 0 }
-                for byteIndex in 0..<chunk {
+                let fullWords = chunk / 8
+                for word in 0..<fullWords {
+                    block[word] = UInt64(
+                        littleEndian: message.loadUnaligned(fromByteOffset: offset + word * 8, as: UInt64.self)
+                    )
+                }
+                for word in fullWords..<16 { block[word] = 0 }
+                for byteIndex in (fullWords * 8)..<chunk {
                     block[byteIndex >> 3] |= UInt64(message[offset + byteIndex]) << (8 * UInt64(byteIndex & 7))
                 }
                 processed += UInt64(chunk)
                 compress(state: state, block: block, counter: processed, isLast: isLast)
                 offset += chunk
             } while offset < message.count
-            return hex(state)
+            return Digest16(low: state[0], high: state[1])
+        }
+    }
+
+    /// A 16-byte BLAKE2b digest: the first two little-endian state words.
+    struct Digest16: Sendable, Hashable {
+        var low: UInt64
+        var high: UInt64
+
+        /// The number of characters of ``writeHex(to:)``.
+        static let hexLength = 32
+
+        /// Writes the 32 lowercase hex characters of the digest bytes in order.
+        func writeHex(to output: UnsafeMutablePointer<UInt8>) {
+            for index in 0..<16 {
+                let word = index < 8 ? low : high
+                let byte = UInt8(truncatingIfNeeded: word >> (8 * UInt64(index & 7)))
+                output[2 * index] = BLAKE2b.hexDigit(byte >> 4)
+                output[2 * index + 1] = BLAKE2b.hexDigit(byte & 0x0F)
+            }
+        }
+
+        /// The 32 lowercase hex characters.
+        var hex: String {
+            String(unsafeUninitializedCapacity: Self.hexLength) { buffer in
+                writeHex(to: buffer.baseAddress!)
+                return Self.hexLength
+            }
         }
     }
 
@@ -116,18 +149,7 @@ enum BLAKE2b {
         b = (b ^ c).rotatedRight(by: 63)
     }
 
-    private static func hex(_ state: UnsafeMutableBufferPointer<UInt64>) -> String {
-        String(unsafeUninitializedCapacity: digestLength * 2) { buffer in
-            for index in 0..<digestLength {
-                let byte = UInt8(truncatingIfNeeded: state[index >> 3] >> (8 * UInt64(index & 7)))
-                buffer[2 * index] = hexDigit(byte >> 4)
-                buffer[2 * index + 1] = hexDigit(byte & 0x0F)
-            }
-            return digestLength * 2
-        }
-    }
-
-    private static func hexDigit(_ nibble: UInt8) -> UInt8 {
+    fileprivate static func hexDigit(_ nibble: UInt8) -> UInt8 {
         nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
     }
 }

@@ -10,25 +10,60 @@
 /// The `m:`/`o:` prefixes keep the two id spaces apart, and the `:` suffixes cannot occur in a bare
 /// 32-character hex digest, so ids are unique across enriched events, signals and rejections.
 public struct EventID: Sendable, Hashable, CustomStringConvertible {
+    /// The digest behind the base id; ids are written from it straight into the output.
+    private let digest: BLAKE2b.Digest16
+
     /// The 32 lowercase hex characters of the base id.
-    public let base: String
+    public var base: String { digest.hex }
 
     /// The id derived from a client or collector message id.
     public init(messageID: String) {
-        base = BLAKE2b.hexDigest16(of: Self.bytes("m:", messageID))
+        var messageID = messageID
+        digest = messageID.withUTF8 { text in
+            Self.digest(prefix: UInt8(ascii: "m"), length: text.count) { output in
+                output.copyMemory(from: UnsafeRawBufferPointer(text))
+            }
+        }
     }
 
-    /// The id derived from the Kafka coordinates of the raw record.
+    /// The id derived from the Kafka coordinates of the raw record: `o:<topic>:<partition>:<offset>`.
     public init(source: SourceCoordinates) {
-        base = BLAKE2b.hexDigest16(of: Self.bytes("o:", "\(source.topic):\(source.partition):\(source.offset)"))
+        var topic = source.topic
+        digest = topic.withUTF8 { topic in
+            let partition = DecimalText(Int64(source.partition))
+            let offset = DecimalText(source.offset)
+            return Self.digest(prefix: UInt8(ascii: "o"), length: topic.count + 2 + partition.count + offset.count) {
+                output in
+                var position = 0
+                func append(_ bytes: UnsafeRawBufferPointer) {
+                    UnsafeMutableRawBufferPointer(rebasing: output[position..<(position + bytes.count)])
+                        .copyMemory(from: bytes)
+                    position += bytes.count
+                }
+                append(UnsafeRawBufferPointer(topic))
+                output[position] = UInt8(ascii: ":")
+                position += 1
+                partition.withBytes(append)
+                output[position] = UInt8(ascii: ":")
+                position += 1
+                offset.withBytes(append)
+            }
+        }
     }
 
-    private static func bytes(_ prefix: StaticString, _ text: String) -> [UInt8] {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(prefix.utf8CodeUnitCount + text.utf8.count)
-        bytes.append(contentsOf: UnsafeBufferPointer(start: prefix.utf8Start, count: prefix.utf8CodeUnitCount))
-        bytes.append(contentsOf: text.utf8)
-        return bytes
+    /// BLAKE2b-128 of `<prefix>:` followed by the `length` bytes `fill` writes, hashed from a buffer
+    /// on the stack (no array is built for it).
+    private static func digest(
+        prefix: UInt8,
+        length: Int,
+        fill: (UnsafeMutableRawBufferPointer) -> Void
+    ) -> BLAKE2b.Digest16 {
+        withUnsafeTemporaryAllocation(byteCount: length + 2, alignment: 8) { message in
+            message[0] = prefix
+            message[1] = UInt8(ascii: ":")
+            fill(UnsafeMutableRawBufferPointer(rebasing: message[2...]))
+            return BLAKE2b.digest16(of: UnsafeRawBufferPointer(message))
+        }
     }
 
     /// The id of the `index`-th child of an expanded share.
@@ -39,13 +74,48 @@ public struct EventID: Sendable, Hashable, CustomStringConvertible {
 
     public var description: String { base }
 
-    /// Writes `"<base>"` without copying the id into a new string.
+    /// Writes `"<base>"`.
     func write(to writer: inout JSONWriter) {
-        writer.idString(base: base, separator: "", index: nil)
+        writer.idString(digest, separator: "", index: nil)
+    }
+
+    /// Writes `"<base>:<index>"` (the ``child(_:)`` id) without building the string first.
+    func writeChild(_ index: Int, to writer: inout JSONWriter) {
+        writer.idString(digest, separator: ":", index: index)
     }
 
     /// Writes `"<base>:s<index>"` (the ``signal(_:)`` id) without building the string first.
     func writeSignal(_ index: Int, to writer: inout JSONWriter) {
-        writer.idString(base: base, separator: ":s", index: index)
+        writer.idString(digest, separator: ":s", index: index)
+    }
+}
+
+/// The decimal digits of an integer in a fixed buffer, without making a `String`.
+private struct DecimalText {
+    /// Room for the 20 characters of any `Int64`, right-aligned.
+    private var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
+    let count: Int
+
+    init(_ value: Int64) {
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
+        count = withUnsafeMutableBytes(of: &digits) { buffer in
+            var magnitude = value.magnitude
+            var position = buffer.count
+            repeat {
+                position -= 1
+                buffer[position] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+            } while magnitude > 0
+            if value < 0 {
+                position -= 1
+                buffer[position] = UInt8(ascii: "-")
+            }
+            return buffer.count - position
+        }
+        self.digits = digits
+    }
+
+    func withBytes<Result>(_ body: (UnsafeRawBufferPointer) -> Result) -> Result {
+        withUnsafeBytes(of: digits) { body(UnsafeRawBufferPointer(rebasing: $0[($0.count - count)...])) }
     }
 }

@@ -185,11 +185,11 @@ public struct JSONWriter: ~Copyable {
         if let milliseconds { timestamp(milliseconds) } else { null() }
     }
 
-    /// Writes `"<base><separator><index>"`, or `"<base>"` when `index` is nil; `base` needs no escaping.
-    mutating func idString(base: String, separator: StaticString, index: Int?) {
+    /// Writes `"<hex digest><separator><index>"`, or `"<hex digest>"` when `index` is nil.
+    mutating func idString(_ digest: BLAKE2b.Digest16, separator: StaticString, index: Int?) {
         separate()
         buffer.append(UInt8(ascii: "\""))
-        buffer.append(contentsOf: base)
+        buffer.appendUninitialized(count: BLAKE2b.Digest16.hexLength) { digest.writeHex(to: $0) }
         if let index {
             buffer.append(
                 contentsOf: UnsafeBufferPointer(start: separator.utf8Start, count: separator.utf8CodeUnitCount)

@@ -23,8 +23,8 @@ public struct EnrichedEventEncoder: Sendable {
             output.appendRecord(.enriched, key: key) { writer in
                 encodeOne(
                     normalized,
-                    eventID: eventID.base,
-                    parentID: nil,
+                    eventID: eventID,
+                    child: nil,
                     share: nil,
                     isBot: isBot,
                     source: source,
@@ -40,8 +40,8 @@ public struct EnrichedEventEncoder: Sendable {
                 output.appendRecord(.enriched, key: key) { writer in
                     encodeOne(
                         normalized,
-                        eventID: isExpanded ? eventID.child(written) : eventID.base,
-                        parentID: isExpanded ? eventID.base : nil,
+                        eventID: eventID,
+                        child: isExpanded ? written : nil,
                         share: (resource, target),
                         isBot: isBot,
                         source: source,
@@ -62,8 +62,8 @@ public struct EnrichedEventEncoder: Sendable {
 
     private func encodeOne(
         _ normalized: NormalizedEvent,
-        eventID: String,
-        parentID: String?,
+        eventID: EventID,
+        child: Int?,
         share: (resource: String?, target: String?)?,
         isBot: Bool,
         source: SourceCoordinates,
@@ -72,9 +72,9 @@ public struct EnrichedEventEncoder: Sendable {
         let event = normalized.event
         writer.beginObject()
         writer.key("event_id")
-        writer.plainString(eventID)
+        if let child { eventID.writeChild(child, to: &writer) } else { eventID.write(to: &writer) }
         writer.key("parent_event_id")
-        if let parentID { writer.plainString(parentID) } else { writer.null() }
+        if child != nil { eventID.write(to: &writer) } else { writer.null() }
         writer.key("site_id")
         writer.string(event.siteID)
         writer.key("event_type")

@@ -53,7 +53,7 @@ struct RejectionEncoder {
     ) {
         writer.beginObject()
         writer.key("event_id")
-        writer.plainString(eventID.base)
+        eventID.write(to: &writer)
         writer.key("reason")
         writer.plainString(rejection.reason.rawValue)
         writer.key("field")
