@@ -73,7 +73,7 @@ public struct EventNormalizer: Sendable {
     private struct Resource {
         var id: String?
         var type: String?
-        /// A share's distinct resources (one, possibly nil, when it names none).
+        /// A share's distinct resources (one, possibly nil, when it names none); empty for other types.
         var shareResources: [String?]
     }
 
@@ -103,7 +103,11 @@ public struct EventNormalizer: Sendable {
         guard let resourceValue else {
             let page = [event.url, event.href].lazy.compactMap { $0 }.first { !$0.isEmpty }
             let pageID = page.map(CanonicalURL.canonicalize)
-            return Resource(id: pageID, type: pageID == nil ? nil : "page", shareResources: [pageID])
+            return Resource(
+                id: pageID,
+                type: pageID == nil ? nil : "page",
+                shareResources: event.eventType == "shared" ? [pageID] : []
+            )
         }
         if event.eventType == "shared" {
             let resources = try distinctIdentifiers(resourceValue, field: "\(path).\(resourceField)")
@@ -116,7 +120,7 @@ public struct EventNormalizer: Sendable {
                 "\(resourceField) must be a non-empty string"
             )
         }
-        return Resource(id: identifier, type: resourceType, shareResources: [identifier])
+        return Resource(id: identifier, type: resourceType, shareResources: [])
     }
 
     /// `received_at − (sent_at − timestamp)` when all three are known, else `timestamp`, else `received_at`.

@@ -48,29 +48,20 @@ public struct SignalDeriver: Sendable {
         } else {
             return []
         }
-        return resources(of: event).map { resource in
-            PreferenceSignal(
-                resourceID: resource.id,
-                resourceType: resource.type,
-                kind: kind,
-                value: value,
-                score: score
-            )
+        func signal(_ resourceID: String, _ resourceType: String?) -> PreferenceSignal {
+            PreferenceSignal(resourceID: resourceID, resourceType: resourceType, kind: kind, value: value, score: score)
         }
-    }
-
-    private func resources(of event: NormalizedEvent) -> [(id: String, type: String?)] {
         switch event.details {
         case .share(let resources, _):
-            return resources.compactMap { $0 }.map { ($0, event.resourceType) }
+            return resources.compactMap { $0.map { signal($0, event.resourceType) } }
         case .items(let items?, _):
             var seen: Set<String> = []
             return items.compactMap { item in
-                seen.insert(item.resourceID).inserted ? (item.resourceID, item.resourceType) : nil
+                seen.insert(item.resourceID).inserted ? signal(item.resourceID, item.resourceType) : nil
             }
         default:
             guard let resourceID = event.resourceID else { return [] }
-            return [(resourceID, event.resourceType)]
+            return [signal(resourceID, event.resourceType)]
         }
     }
 }
