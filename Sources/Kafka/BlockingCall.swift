@@ -28,6 +28,14 @@ enum BlockingCall {
         return try outcome.get()
     }
 
+    /// Suspends for about `milliseconds`, also when the task is cancelled (backoff that must not
+    /// turn into a busy loop).
+    static func pause(milliseconds: Int) async {
+        await withCheckedContinuation { continuation in
+            queue.asyncAfter(deadline: .now() + .milliseconds(milliseconds)) { continuation.resume() }
+        }
+    }
+
     /// Hands `body` to a Dispatch thread without waiting (for destruction from a `deinit`).
     static func detach(_ body: @escaping @Sendable () -> Void) {
         queue.async(execute: body)

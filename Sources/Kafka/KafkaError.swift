@@ -74,6 +74,21 @@ public struct KafkaError: Error, Sendable, Hashable, CustomStringConvertible {
         "\(context): \(message) (\(name))"
     }
 
+    /// Whether the record itself was refused (too large, malformed): sent again unchanged it can
+    /// never be delivered. Other non-retriable errors (authorization, a missing topic, a fatal
+    /// producer) are about the destination or the client, not the record.
+    public var isRecordError: Bool {
+        Self.recordErrorCodes.contains(code)
+    }
+
+    private static let recordErrorCodes: Set<Int32> = [
+        RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE.rawValue,
+        RD_KAFKA_RESP_ERR_INVALID_MSG.rawValue,
+        RD_KAFKA_RESP_ERR_INVALID_MSG_SIZE.rawValue,
+        RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE.rawValue,
+        RD_KAFKA_RESP_ERR_INVALID_RECORD.rawValue,
+    ]
+
     /// Codes worth retrying when librdkafka gives no `rd_kafka_error_t` to ask: transient broker or
     /// network conditions and local queue exhaustion.
     private static let retriableCodes: Set<Int32> = [

@@ -74,7 +74,8 @@ public final class KafkaProducer: Sendable {
         } failed: { index, code in
             DeliveryFailure(
                 message: messages[index],
-                error: KafkaError(code: code, context: "producing to \(messages[index].topic)")
+                error: KafkaError(code: code, context: "producing to \(messages[index].topic)"),
+                index: index
             )
         }
     }
@@ -104,7 +105,8 @@ public final class KafkaProducer: Sendable {
         } failed: { index, code in
             DeliveryFailure(
                 message: batch.message(at: index),
-                error: KafkaError(code: code, context: "producing to \(batch.topics[batch.records[index].topic])")
+                error: KafkaError(code: code, context: "producing to \(batch.topics[batch.records[index].topic])"),
+                index: index
             )
         }
     }
@@ -122,10 +124,11 @@ public final class KafkaProducer: Sendable {
         let opaque = Unmanaged.passRetained(tracker)
         for index in 0..<count {
             while true {
-                let code = produce(index, opaque.toOpaque())
+                let code = produce(index, tracker.opaque(forRecord: index))
                 if code == RD_KAFKA_RESP_ERR_NO_ERROR { break }
                 if code == RD_KAFKA_RESP_ERR__QUEUE_FULL {
-                    try? await Task.sleep(for: .milliseconds(2))
+                    // Not Task.sleep: a cancelled task returns from it at once and this would spin.
+                    await BlockingCall.pause(milliseconds: 2)
                     continue
                 }
                 tracker.recordFailure(failed(index, code))

@@ -18,8 +18,8 @@ public struct ProducerBatch: Sendable {
     public let topics: [String]
     /// The memory that keys and values lie in.
     public let storage: any ProducerPayloadStorage
-    /// The records, produced in this order.
-    public var records: [Record]
+    /// The records, produced in this order; their ranges lie within the storage (checked).
+    public private(set) var records: [Record]
 
     /// One record: byte ranges into the storage instead of bytes of its own.
     public struct Record: Sendable, Hashable {
@@ -41,14 +41,27 @@ public struct ProducerBatch: Sendable {
         }
     }
 
+    /// Checks every record against `topics` and the storage's size: librdkafka reads the ranges
+    /// later on a thread of its own, where a bad range could not be caught.
     public init(topics: [String], storage: any ProducerPayloadStorage, records: [Record]) {
+        let size = storage.payloadBytes.count
+        func fits(_ range: Range<Int>?) -> Bool {
+            range.map { $0.lowerBound >= 0 && $0.upperBound <= size } ?? true
+        }
         precondition(
-            records.allSatisfy { topics.indices.contains($0.topic) },
-            "a record of a producer batch names a topic the batch does not have"
+            records.allSatisfy { topics.indices.contains($0.topic) && fits($0.key) && fits($0.value) },
+            "a record of a producer batch names a topic the batch does not have or bytes outside its storage"
         )
         self.topics = topics
         self.storage = storage
         self.records = records
+    }
+
+    /// The same batch with only the records at `indices`, in that order.
+    public func keeping(_ indices: some Sequence<Int>) -> ProducerBatch {
+        var copy = self
+        copy.records = indices.map { records[$0] }
+        return copy
     }
 
     /// The record at `index` as a self-contained message (for a retry, which copies).
@@ -62,21 +75,5 @@ public struct ProducerBatch: Sendable {
             headers: record.headers,
             timestamp: record.timestamp
         )
-    }
-
-    /// The index of the first record with the topic, key and value of `message`, for matching a
-    /// delivery failure to the record it came from.
-    public func firstIndex(matching message: ProducerMessage) -> Int? {
-        let bytes = storage.payloadBytes
-        func same(_ range: Range<Int>?, _ expected: [UInt8]?) -> Bool {
-            switch (range, expected) {
-            case (nil, nil): true
-            case (let range?, let expected?): UnsafeRawBufferPointer(rebasing: bytes[range]).elementsEqual(expected)
-            default: false
-            }
-        }
-        return records.firstIndex { record in
-            topics[record.topic] == message.topic && same(record.key, message.key) && same(record.value, message.value)
-        }
     }
 }

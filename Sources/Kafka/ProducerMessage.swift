@@ -49,6 +49,10 @@ public struct DeliveryReport: Sendable {
 
 /// A record that was not delivered.
 public struct DeliveryFailure: Sendable, Error {
+    /// The record as it was sent (a copy).
     public var message: ProducerMessage
     public var error: KafkaError
+    /// The record's position in the array or ``ProducerBatch`` it was enqueued with: identical
+    /// records are told apart by it.
+    public var index: Int
 }

@@ -87,7 +87,7 @@ actor PublishStage {
         guard !nextOffsets.isEmpty else { return }
         var publishable = work
         if current.count != work.inputs.count {
-            publishable.output.records = current.flatMap { work.output.records[$0.outputs] }
+            publishable.output = work.output.keeping(current.lazy.flatMap { $0.outputs })
             var position = 0
             publishable.inputs = current.map { input in
                 var moved = input
@@ -105,6 +105,22 @@ actor PublishStage {
         )
         metrics.inFlightBatches.record(inFlight.count)
         await deliver(publishable.output, for: work.sequence)
+    }
+
+    /// What a delivery sent, to trace each failure back to its input by the failure's index.
+    private enum Sent: Sendable {
+        /// The batch's own outputs: a failure's index is a record of ``ProcessedWork/output``.
+        case outputs
+        /// Retried copies: a failure's index is a position in this list (nil: origin unknown, the
+        /// record is only ever retried).
+        case retries([OriginRecord?])
+    }
+
+    /// Where an output came from: its input (an index into ``ProcessedWork/inputs``) and its kind
+    /// (an index into ``OutputTopics/byKind``, as ``OutputKind`` numbers them).
+    private struct OriginRecord: Sendable {
+        var input: Int
+        var kind: Int
     }
 
     /// Inputs whose partition this member still owns since before the batch was polled (and, in a
@@ -125,20 +141,22 @@ actor PublishStage {
     /// Hands a batch's outputs to the producer (without copying them) and awaits their
     /// acknowledgement in a task of its own.
     private func deliver(_ output: ProducerBatch, for sequence: UInt64) async {
-        await deliver(count: output.records.count, for: sequence) { () async throws(KafkaError) in
+        await deliver(count: output.records.count, sent: .outputs, for: sequence) { () async throws(KafkaError) in
             try await producer.enqueue(output)
         }
     }
 
-    /// Hands records to the producer (a retry) and awaits their acknowledgement in a task of its own.
-    private func deliver(_ messages: [ProducerMessage], for sequence: UInt64) async {
-        await deliver(count: messages.count, for: sequence) { () async throws(KafkaError) in
+    /// Hands retried records to the producer, each with the input and kind it came from.
+    private func deliver(_ messages: [ProducerMessage], origins: [OriginRecord?], for sequence: UInt64) async {
+        await deliver(count: messages.count, sent: .retries(origins), for: sequence) {
+            () async throws(KafkaError) in
             try await producer.enqueue(messages)
         }
     }
 
     private func deliver(
         count: Int,
+        sent: Sent,
         for sequence: UInt64,
         _ enqueue: () async throws(KafkaError) -> PendingDelivery
     ) async {
@@ -151,38 +169,55 @@ actor PublishStage {
             pending = try await enqueue()
         } catch {
             fatalError = error
+            // The batch never finishes: its offsets must not be stored for outputs never produced.
+            inFlight[sequence]?.outstandingDeliveries += 1
             logger.critical("the producer failed fatally; stopping", metadata: ["error": "\(error)"])
             return
         }
         inFlight[sequence]?.outstandingDeliveries += 1
         Task {
             let report = await pending.report()
-            await self.acknowledged(sequence, report: report)
+            await self.acknowledged(sequence, report: report, sent: sent)
         }
     }
 
-    private func acknowledged(_ sequence: UInt64, report: DeliveryReport) async {
+    private func acknowledged(_ sequence: UInt64, report: DeliveryReport, sent: Sent) async {
         guard var batch = inFlight[sequence] else { return }
         batch.outstandingDeliveries -= 1
         inFlight[sequence] = batch
         if !report.failures.isEmpty {
-            await handle(report.failures, of: sequence)
+            await handle(report.failures, sent: sent, of: sequence)
         }
         if inFlight[sequence]?.outstandingDeliveries == 0 { finish(sequence) }
     }
 
-    /// Retries what may succeed later (with backoff, the service reports itself stalled meanwhile);
-    /// an output that can never be delivered turns its input into a `processing_error` rejection
-    /// (one per input), so that nothing is dropped silently and the partition moves on.
-    private func handle(_ failures: [DeliveryFailure], of sequence: UInt64) async {
+    /// Retries what may succeed later, with backoff (the service reports itself stalled meanwhile):
+    /// retriable errors, and errors about the destination rather than the record (authorization, a
+    /// missing topic), which an operator can fix. A record the broker refuses as such (too large,
+    /// malformed) turns its input into a `processing_error` rejection, one per input, so that
+    /// nothing is dropped silently and the partition moves on. Rejections are always retried.
+    private func handle(_ failures: [DeliveryFailure], sent: Sent, of sequence: UInt64) async {
         guard var batch = inFlight[sequence] else { return }
         batch.attempt += 1
         var retry: [ProducerMessage] = []
+        var origins: [OriginRecord?] = []
         for failure in failures {
-            if failure.error.isRetriable || failure.message.topic == rejectedTopic {
+            guard let origin = origin(of: failure, sent: sent, in: batch.work) else {
+                logger.error(
+                    "an undelivered output matches no input record; retrying it",
+                    metadata: ["error": "\(failure.error)"]
+                )
                 retry.append(failure.message)
-            } else if let rejection = replaceUndeliverable(failure, in: &batch) {
+                origins.append(nil)
+                continue
+            }
+            let isRejection = origin.kind == OutputKind.rejection.rawValue
+            if isRejection || !failure.error.isRecordError {
+                retry.append(failure.message)
+                origins.append(origin)
+            } else if let rejection = replaceUndeliverable(failure, origin: origin, in: &batch) {
                 retry.append(rejection)
+                origins.append(OriginRecord(input: origin.input, kind: Int(OutputKind.rejection.rawValue)))
             }
         }
         inFlight[sequence] = batch
@@ -198,32 +233,44 @@ actor PublishStage {
         inFlight[sequence]?.outstandingDeliveries += 1
         try? await Task.sleep(for: backoff)
         inFlight[sequence]?.outstandingDeliveries -= 1
-        await deliver(retry, for: sequence)
+        await deliver(retry, origins: origins, for: sequence)
+    }
+
+    /// The input and kind of the output a failure is about, found by the failure's index.
+    private func origin(of failure: DeliveryFailure, sent: Sent, in work: ProcessedWork) -> OriginRecord? {
+        switch sent {
+        case .retries(let origins):
+            return origins.indices.contains(failure.index) ? origins[failure.index] : nil
+        case .outputs:
+            guard work.output.records.indices.contains(failure.index) else { return nil }
+            // Inputs hold consecutive, ordered ranges of the outputs: a binary search finds the owner.
+            var low = 0
+            var high = work.inputs.count
+            while low < high {
+                let middle = (low + high) / 2
+                if work.inputs[middle].outputs.upperBound <= failure.index { low = middle + 1 } else { high = middle }
+            }
+            guard low < work.inputs.count, work.inputs[low].outputs.contains(failure.index) else { return nil }
+            return OriginRecord(input: low, kind: work.output.records[failure.index].topic)
+        }
     }
 
     /// The `processing_error` rejection of the input whose output `failure` can never be delivered,
     /// or nil when that input has one already; the input's counts follow.
-    private func replaceUndeliverable(_ failure: DeliveryFailure, in batch: inout InFlightBatch) -> ProducerMessage? {
-        let work = batch.work
-        guard let index = work.output.firstIndex(matching: failure.message),
-            let input = work.inputs.firstIndex(where: { $0.outputs.contains(index) })
-        else {
-            logger.error(
-                "an undeliverable output matches no input record",
-                metadata: ["topic": "\(failure.message.topic)", "error": "\(failure.error)"]
-            )
-            return nil
-        }
-        switch failure.message.topic {
-        case outputs.enriched: batch.work.inputs[input].enriched -= 1
-        case outputs.signals: batch.work.inputs[input].signals -= 1
+    private func replaceUndeliverable(
+        _ failure: DeliveryFailure,
+        origin: OriginRecord,
+        in batch: inout InFlightBatch
+    ) -> ProducerMessage? {
+        switch origin.kind {
+        case Int(OutputKind.enriched.rawValue): batch.work.inputs[origin.input].enriched -= 1
+        case Int(OutputKind.signal.rawValue): batch.work.inputs[origin.input].signals -= 1
         default: break
         }
-        guard batch.work.inputs[input].rejectionReason == nil else { return nil }
-        batch.work.inputs[input].rejectionReason = RejectionReason.processingError.rawValue
-        let record = work.batch.first {
-            $0.partition == work.inputs[input].partition && $0.offset == work.inputs[input].offset
-        }
+        let input = batch.work.inputs[origin.input]
+        guard input.rejectionReason == nil else { return nil }
+        batch.work.inputs[origin.input].rejectionReason = RejectionReason.processingError.rawValue
+        let record = batch.work.batch.first { $0.partition == input.partition && $0.offset == input.offset }
         guard let record else { return nil }
         let source = SourceCoordinates(
             topic: inputTopic,

@@ -21,6 +21,24 @@ struct ConfigurationTests {
         #expect(error?.isRetriable == false)
     }
 
+    @Test(
+        "record errors (the record itself refused) are told from errors about the destination or the client",
+        arguments: [
+            (10, "MSG_SIZE_TOO_LARGE", true),
+            (87, "INVALID_RECORD", true),
+            (2, "CORRUPT_MESSAGE", true),
+            (29, "TOPIC_AUTHORIZATION_FAILED", false),
+            (3, "UNKNOWN_TOPIC_OR_PART", false),
+            (-192, "_MSG_TIMED_OUT", false),
+            (-152, "_PURGE_QUEUE", false),
+            (-150, "_FATAL", false),
+        ]
+    )
+    func recordErrors(code: Int32, name: String, isRecordError: Bool) {
+        let error = KafkaError(code: code, name: name, message: name, isRetriable: false, context: "producing")
+        #expect(error.isRecordError == isRecordError)
+    }
+
     @Test("a consumer without group.id is refused with a fix")
     func consumerNeedsGroup() {
         let error = #expect(throws: KafkaError.self) {

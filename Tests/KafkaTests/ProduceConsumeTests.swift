@@ -110,6 +110,8 @@ struct ProduceConsumeTests {
         #expect(!failure.error.isRetriable)
         #expect(failure.message.value == large)
         #expect(failure.message.key == Array("big".utf8))
+        #expect(failure.index == 1, "the failure names the record's position in what was sent")
+        #expect(failure.error.isRecordError)
         #expect(failure.error.description.contains(topic))
     }
 
@@ -128,6 +130,7 @@ struct ProduceConsumeTests {
             return start..<bytes.count
         }
         let large = String(repeating: "x", count: 5000)
+        var largeIndex = -1
         for index in 0..<1000 {
             let key = append("user-\(index % 7)")
             records.append(
@@ -144,6 +147,7 @@ struct ProduceConsumeTests {
                 )
             }
             if index == 500 {
+                largeIndex = records.count
                 records.append(ProducerBatch.Record(topic: 1, key: nil, value: append(large), timestamp: nil))
             }
         }
@@ -174,6 +178,7 @@ struct ProduceConsumeTests {
         #expect(
             failure.message.topic == signals && failure.message.key == nil && failure.message.value == Array(large.utf8)
         )
+        #expect(failure.index == largeIndex)
 
         let consumer = try KafkaConsumer(
             configuration: TestBroker.consumerConfiguration(group: TestBroker.uniqueName("g"))

@@ -122,12 +122,12 @@ struct FailureTests {
 
 extension FailureTests {
     @Test(
-        "an output the broker can never take (too large) turns its input into one processing_error rejection; the rest is delivered"
+        "an output the broker can never take (too large) turns its input into one processing_error rejection, also for a resent duplicate; the rest is delivered"
     )
     func undeliverableOutput() async throws {
         let blob = String(repeating: "x", count: 900)
         let large =
-            #"{"site_id":"s","event_type":"viewed","bsin":"u2","url":"https://a.example/y","properties":{"blob":"\#(blob)"}}"#
+            #"{"site_id":"s","event_type":"viewed","bsin":"u2","message_id":"m-dup","url":"https://a.example/y","properties":{"blob":"\#(blob)"}}"#
         let small = #"{"site_id":"s","event_type":"viewed","bsin":"u1","url":"https://a.example/x"}"#
         // A producer limit between the size of the large event's enriched output and its rejection.
         let sizing = EventProcessor(
@@ -156,7 +156,7 @@ extension FailureTests {
         )
         let producer = try KafkaProducer(configuration: ["bootstrap.servers": broker.bootstrap])
         let report = try await producer.send(
-            [small, large, small].map { ProducerMessage(topic: pipeline.input, value: Array($0.utf8)) }
+            [small, large, large, small].map { ProducerMessage(topic: pipeline.input, value: Array($0.utf8)) }
         )
         #expect(report.allDelivered)
         await producer.close()
@@ -170,17 +170,19 @@ extension FailureTests {
             logger: Logger(label: "undeliverable-test")
         )
         try await service.run()
-        #expect(service.statistics.consumed == 3)
+        #expect(service.statistics.consumed == 4)
         #expect(service.statistics.enriched == 2)
-        #expect(service.statistics.rejected == 1)
+        #expect(service.statistics.rejected == 2)
         let enriched = try await readAll(pipeline.enriched, partitions: 1, broker: broker)
         let rejected = try await readAll(pipeline.rejected, partitions: 1, broker: broker)
         #expect(enriched.count == 2)
-        #expect(rejected.count == 1)
-        let text = String(decoding: rejected.first?.value ?? [], as: UTF8.self)
-        #expect(text.contains(#""reason":"processing_error""#))
-        #expect(text.contains("could not be delivered"))
-        #expect(sourceOf(rejected.first?.value)?.offset == 1)
+        #expect(rejected.count == 2)
+        for record in rejected {
+            let text = String(decoding: record.value ?? [], as: UTF8.self)
+            #expect(text.contains(#""reason":"processing_error""#))
+            #expect(text.contains("could not be delivered"))
+        }
+        #expect(rejected.compactMap { sourceOf($0.value)?.offset }.sorted() == [1, 2], "one rejection per input")
     }
 }
 
