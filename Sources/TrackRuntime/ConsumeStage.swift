@@ -70,7 +70,9 @@ struct ConsumeStage: Sendable {
     }
 
     /// The drain of a graceful shutdown: stops fetching, then waits (at most `timeout`) until every
-    /// batch taken so far is published and acknowledged, so that the final commit covers it.
+    /// batch taken so far is published and acknowledged, so that the final commit covers it. Past
+    /// the deadline the publisher abandons what is left, so that leaving the group cannot hang on
+    /// outputs that are never acknowledged.
     func drain(timeout: Duration) async {
         try? consumer.pause(Array(coordinator.assignment))
         let last = dispatched.sequence.load(ordering: .acquiring)
@@ -78,6 +80,7 @@ struct ConsumeStage: Sendable {
         while await !publisher.hasPublished(through: last), ContinuousClock.now < deadline {
             try? await Task.sleep(for: .milliseconds(10))
         }
+        await publisher.abandonInFlight()
     }
 
     /// Lag per partition from the fetch high watermark (exact on every broker) and the age of the

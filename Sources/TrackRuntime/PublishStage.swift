@@ -29,6 +29,9 @@ actor PublishStage {
     private var inFlight: [UInt64: InFlightBatch] = [:]
     private var waiters: [Waiter] = []
     private var fatalError: KafkaError?
+    /// Set when a shutdown gives up on what is still in flight: waits return, retries stop, and the
+    /// offsets of unfinished batches are never stored (they are processed again after a restart).
+    private var isAbandoned = false
 
     private struct InFlightBatch {
         var work: ProcessedWork
@@ -195,9 +198,10 @@ actor PublishStage {
     /// retriable errors, and errors about the destination rather than the record (authorization, a
     /// missing topic), which an operator can fix. A record the broker refuses as such (too large,
     /// malformed) turns its input into a `processing_error` rejection, one per input, so that
-    /// nothing is dropped silently and the partition moves on. Rejections are always retried.
+    /// nothing is dropped silently and the partition moves on. Rejections are always retried; one
+    /// the broker refuses as such is sent again without its payload.
     private func handle(_ failures: [DeliveryFailure], sent: Sent, of sequence: UInt64) async {
-        guard var batch = inFlight[sequence] else { return }
+        guard !isAbandoned, var batch = inFlight[sequence] else { return }
         batch.attempt += 1
         var retry: [ProducerMessage] = []
         var origins: [OriginRecord?] = []
@@ -212,7 +216,17 @@ actor PublishStage {
                 continue
             }
             let isRejection = origin.kind == OutputKind.rejection.rawValue
-            if isRejection || !failure.error.isRecordError {
+            if isRejection && failure.error.isRecordError,
+                let smaller = RejectionEncoder.withoutPayload(
+                    failure.message.value ?? [],
+                    reason: "the rejection with its payload could not be delivered: \(failure.error.message)"
+                )
+            {
+                var message = failure.message
+                message.value = smaller
+                retry.append(message)
+                origins.append(origin)
+            } else if isRejection || !failure.error.isRecordError {
                 retry.append(failure.message)
                 origins.append(origin)
             } else if let rejection = replaceUndeliverable(failure, origin: origin, in: &batch) {
@@ -369,9 +383,25 @@ actor PublishStage {
 
     /// Returns once nothing is in flight (for `partitions`, or at all when nil).
     func waitUntilIdle(partitions: Set<TopicPartition>? = nil) async {
-        guard !isIdle(for: partitions) else { return }
+        guard !isAbandoned, !isIdle(for: partitions) else { return }
         await withCheckedContinuation { continuation in
             waiters.append(Waiter(partitions: partitions, continuation: continuation))
+        }
+    }
+
+    /// Gives up on the batches still in flight, for a shutdown past its drain deadline: every wait
+    /// returns now (so that the revocation and the group leave can proceed), retries stop, and
+    /// nothing unfinished is committed.
+    func abandonInFlight() {
+        isAbandoned = true
+        let released = waiters
+        waiters = []
+        for waiter in released { waiter.continuation.resume() }
+        if !inFlight.isEmpty {
+            logger.warning(
+                "shutting down with outputs unacknowledged; their inputs are processed again after a restart",
+                metadata: ["batches": "\(inFlight.count)"]
+            )
         }
     }
 

@@ -169,7 +169,7 @@ extension FailureTests {
             processor: sizing,
             logger: Logger(label: "undeliverable-test")
         )
-        try await service.run()
+        try await runToCompletion(service)
         #expect(service.statistics.consumed == 4)
         #expect(service.statistics.enriched == 2)
         #expect(service.statistics.rejected == 2)
@@ -183,6 +183,80 @@ extension FailureTests {
             #expect(text.contains("could not be delivered"))
         }
         #expect(rejected.compactMap { sourceOf($0.value)?.offset }.sorted() == [1, 2], "one rejection per input")
+    }
+}
+
+extension FailureTests {
+    @Test("a rejection too large for the producer goes out without its payload, saying so")
+    func oversizedRejection() async throws {
+        let blob = String(repeating: "x", count: 900)
+        let large =
+            #"{"site_id":"s","event_type":"viewed","bsin":"u2","url":"https://a.example/y","properties":{"blob":"\#(blob)"}}"#
+        let small = #"{"site_id":"s","event_type":"viewed","bsin":"u1","url":"https://a.example/x"}"#
+        // A producer limit above every output of the small event and the payload-less rejection,
+        // below the large event's enriched output and its full rejection.
+        let sizing = EventProcessor(
+            configuration: ProcessingConfiguration(),
+            botDetector: BotDetector(patterns: [], sourceDescription: "none")
+        )
+        let source = SourceCoordinates(topic: "rt-xxxxxxxx.raw", partition: 0, offset: 1, timestamp: 1_767_225_600_000)
+        let smallOutcome = sizing.process(value: Array(small.utf8), source: source)
+        let fullRejection = Array(large.utf8).withUnsafeBytes {
+            sizing.processingErrorRejection(
+                value: $0,
+                source: source,
+                error: "an output to rt-xxxxxxxx.enriched could not be delivered: Broker: Message size too large"
+            )
+            .value
+        }
+        let stripped = try #require(
+            RejectionEncoder.withoutPayload(
+                fullRejection,
+                reason: "the rejection with its payload could not be delivered: Broker: Message size too large"
+            )
+        )
+        // librdkafka accepts no message.max.bytes below 1000.
+        let limit = max(
+            1000,
+            ((smallOutcome.enriched + smallOutcome.signals).map(\.value.count) + [stripped.count]).max()! + 60
+        )
+        try #require(limit + 100 < fullRejection.count, "limit \(limit) B, rejection \(fullRejection.count) B")
+
+        let broker = Broker.shared
+        let pipeline = try await TestPipeline.make(
+            broker: broker,
+            partitions: 1,
+            kafka: ["message.max.bytes": "\(limit)"]
+        )
+        let producer = try KafkaProducer(configuration: ["bootstrap.servers": broker.bootstrap])
+        let report = try await producer.send(
+            [small, large, small].map { ProducerMessage(topic: pipeline.input, value: Array($0.utf8)) }
+        )
+        #expect(report.allDelivered)
+        await producer.close()
+
+        var options = RuntimeOptions()
+        options.untilCaughtUp = true
+        let service = PipelineService(
+            pipeline: try PipelineLoader.load(path: pipeline.file),
+            options: options,
+            processor: sizing,
+            logger: Logger(label: "oversized-rejection-test")
+        )
+        try await runToCompletion(service)
+        let rejected = try await readAll(pipeline.rejected, partitions: 1, broker: broker)
+        #expect(rejected.count == 1)
+        let rejection = try JSONParser.parse(rejected.first?.value ?? [])
+        guard case .object(let envelope) = rejection else {
+            Issue.record("the rejection is not an object")
+            return
+        }
+        #expect(envelope["reason"] == .string("processing_error"))
+        #expect(envelope["payload"] == nil && envelope["payload_base64"] == nil)
+        let omitted = try #require(envelope["payload_omitted"]?.objectValue)
+        #expect(omitted["bytes"]?.numberValue?.text == "\(large.utf8.count)")
+        #expect(omitted["reason"]?.stringValue?.contains("could not be delivered") == true)
+        #expect(sourceOf(rejected.first?.value)?.offset == 1)
     }
 }
 

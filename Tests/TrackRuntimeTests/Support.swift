@@ -1,7 +1,10 @@
 import Foundation
 import Kafka
+import Logging
+import ServiceLifecycle
 import Synchronization
 import Testing
+import TrackRuntime
 
 /// A Tansu broker: the shared one `make test` starts, or a private one a test may pause.
 struct Broker: Sendable {
@@ -313,5 +316,25 @@ struct Accounting {
 
     func missing(from inputs: [StoredRecord]) -> [String] {
         inputs.map { "\($0.partition)/\($0.offset)" }.filter { enrichedInputs[$0] == nil && rejectedInputs[$0] == nil }
+    }
+}
+
+/// Runs an in-process service to completion, or shuts it down gracefully after `deadline`, so
+/// that a regression fails the test instead of hanging the run.
+func runToCompletion(_ service: PipelineService, deadline: Duration = .seconds(60)) async throws {
+    let group = ServiceGroup(
+        configuration: ServiceGroupConfiguration(
+            services: [.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup)],
+            logger: Logger(label: "test-service-group")
+        )
+    )
+    try await withThrowingTaskGroup(of: Void.self) { tasks in
+        tasks.addTask { try await group.run() }
+        tasks.addTask {
+            try await Task.sleep(for: deadline)
+            await group.triggerGracefulShutdown()
+        }
+        try await tasks.next()
+        tasks.cancelAll()
     }
 }

@@ -41,7 +41,7 @@ public struct Rejection: Error, Sendable, Hashable, CustomStringConvertible {
 /// `{"event_id", "reason", "field", "message", "source": {topic, partition, offset, timestamp},
 /// "processor": {name, version}, "payload" | "payload_base64"}`. The payload is the original value as
 /// a string when it is valid UTF-8, else its standard Base64; a tombstone (no value) has `"payload": null`.
-struct RejectionEncoder {
+public struct RejectionEncoder: Sendable {
     var processorVersion: String
 
     func encode(
@@ -91,6 +91,37 @@ struct RejectionEncoder {
             writer.null()
         }
         writer.endObject()
+    }
+}
+
+extension RejectionEncoder {
+    /// A rejection value without its payload, for when the rejection itself is larger than the
+    /// producer may send: `payload` / `payload_base64` give way to `"payload_omitted": {"bytes": N,
+    /// "reason": ...}`, N being the payload's size as it was written. Nil when `value` is not a
+    /// rejection with a payload (nothing to shrink).
+    public static func withoutPayload(_ value: [UInt8], reason: String) -> [UInt8]? {
+        guard case .object(let envelope)? = try? JSONParser.parse(value) else { return nil }
+        var omitted: Int?
+        var writer = JSONWriter(capacity: 512)
+        writer.beginObject()
+        for member in envelope.members {
+            if member.key == "payload" || member.key == "payload_base64" {
+                if case .string(let payload) = member.value { omitted = payload.utf8.count }
+                continue
+            }
+            writer.key(escaping: member.key)
+            writer.value(member.value)
+        }
+        guard let omitted else { return nil }
+        writer.key("payload_omitted")
+        writer.beginObject()
+        writer.key("bytes")
+        writer.integer(Int64(omitted))
+        writer.key("reason")
+        writer.string(reason)
+        writer.endObject()
+        writer.endObject()
+        return writer.bytes
     }
 }
 
