@@ -130,51 +130,21 @@ extension FailureTests {
             #"{"site_id":"s","event_type":"viewed","bsin":"u2","message_id":"m-dup","url":"https://a.example/y","properties":{"blob":"\#(blob)"}}"#
         let small = #"{"site_id":"s","event_type":"viewed","bsin":"u1","url":"https://a.example/x"}"#
         // A producer limit between the size of the large event's enriched output and its rejection.
-        let sizing = EventProcessor(
-            configuration: ProcessingConfiguration(),
-            botDetector: BotDetector(patterns: [], sourceDescription: "none")
+        let enrichedSize = try #require(
+            Self.sizing.process(value: Array(large.utf8), source: Self.sizingSource).enriched.first
         )
-        let source = SourceCoordinates(topic: "rt-xxxxxxxx.raw", partition: 0, offset: 1, timestamp: 1_767_225_600_000)
-        let enrichedSize = try #require(sizing.process(value: Array(large.utf8), source: source).enriched.first).value
-            .count
-        let rejectionSize = Array(large.utf8).withUnsafeBytes {
-            sizing.processingErrorRejection(
-                value: $0,
-                source: source,
-                error: "an output to rt-xxxxxxxx.enriched could not be delivered: Broker: Message size too large"
-            )
-            .value.count
-        }
+        .value.count
+        let rejectionSize = Self.undeliverableRejection(of: large).count
         try #require(rejectionSize + 40 < enrichedSize, "rejection \(rejectionSize) B, enriched \(enrichedSize) B")
-        let limit = (rejectionSize + enrichedSize) / 2
-
-        let broker = Broker.shared
-        let pipeline = try await TestPipeline.make(
-            broker: broker,
-            partitions: 1,
-            kafka: ["message.max.bytes": "\(limit)"]
+        let (pipeline, service) = try await Self.runWithProducerLimit(
+            (rejectionSize + enrichedSize) / 2,
+            inputs: [small, large, large, small]
         )
-        let producer = try KafkaProducer(configuration: ["bootstrap.servers": broker.bootstrap])
-        let report = try await producer.send(
-            [small, large, large, small].map { ProducerMessage(topic: pipeline.input, value: Array($0.utf8)) }
-        )
-        #expect(report.allDelivered)
-        await producer.close()
-
-        var options = RuntimeOptions()
-        options.untilCaughtUp = true
-        let service = PipelineService(
-            pipeline: try PipelineLoader.load(path: pipeline.file),
-            options: options,
-            processor: sizing,
-            logger: Logger(label: "undeliverable-test")
-        )
-        try await runToCompletion(service)
         #expect(service.statistics.consumed == 4)
         #expect(service.statistics.enriched == 2)
         #expect(service.statistics.rejected == 2)
-        let enriched = try await readAll(pipeline.enriched, partitions: 1, broker: broker)
-        let rejected = try await readAll(pipeline.rejected, partitions: 1, broker: broker)
+        let enriched = try await readAll(pipeline.enriched, partitions: 1, broker: Broker.shared)
+        let rejected = try await readAll(pipeline.rejected, partitions: 1, broker: Broker.shared)
         #expect(enriched.count == 2)
         #expect(rejected.count == 2)
         for record in rejected {
@@ -195,20 +165,8 @@ extension FailureTests {
         let small = #"{"site_id":"s","event_type":"viewed","bsin":"u1","url":"https://a.example/x"}"#
         // A producer limit above every output of the small event and the payload-less rejection,
         // below the large event's enriched output and its full rejection.
-        let sizing = EventProcessor(
-            configuration: ProcessingConfiguration(),
-            botDetector: BotDetector(patterns: [], sourceDescription: "none")
-        )
-        let source = SourceCoordinates(topic: "rt-xxxxxxxx.raw", partition: 0, offset: 1, timestamp: 1_767_225_600_000)
-        let smallOutcome = sizing.process(value: Array(small.utf8), source: source)
-        let fullRejection = Array(large.utf8).withUnsafeBytes {
-            sizing.processingErrorRejection(
-                value: $0,
-                source: source,
-                error: "an output to rt-xxxxxxxx.enriched could not be delivered: Broker: Message size too large"
-            )
-            .value
-        }
+        let smallOutcome = Self.sizing.process(value: Array(small.utf8), source: Self.sizingSource)
+        let fullRejection = Self.undeliverableRejection(of: large)
         let stripped = try #require(
             RejectionEncoder.withoutPayload(
                 fullRejection,
@@ -221,30 +179,8 @@ extension FailureTests {
             ((smallOutcome.enriched + smallOutcome.signals).map(\.value.count) + [stripped.count]).max()! + 60
         )
         try #require(limit + 100 < fullRejection.count, "limit \(limit) B, rejection \(fullRejection.count) B")
-
-        let broker = Broker.shared
-        let pipeline = try await TestPipeline.make(
-            broker: broker,
-            partitions: 1,
-            kafka: ["message.max.bytes": "\(limit)"]
-        )
-        let producer = try KafkaProducer(configuration: ["bootstrap.servers": broker.bootstrap])
-        let report = try await producer.send(
-            [small, large, small].map { ProducerMessage(topic: pipeline.input, value: Array($0.utf8)) }
-        )
-        #expect(report.allDelivered)
-        await producer.close()
-
-        var options = RuntimeOptions()
-        options.untilCaughtUp = true
-        let service = PipelineService(
-            pipeline: try PipelineLoader.load(path: pipeline.file),
-            options: options,
-            processor: sizing,
-            logger: Logger(label: "oversized-rejection-test")
-        )
-        try await runToCompletion(service)
-        let rejected = try await readAll(pipeline.rejected, partitions: 1, broker: broker)
+        let (pipeline, _) = try await Self.runWithProducerLimit(limit, inputs: [small, large, small])
+        let rejected = try await readAll(pipeline.rejected, partitions: 1, broker: Broker.shared)
         #expect(rejected.count == 1)
         let rejection = try JSONParser.parse(rejected.first?.value ?? [])
         guard case .object(let envelope) = rejection else {
@@ -257,6 +193,65 @@ extension FailureTests {
         #expect(omitted["bytes"]?.numberValue?.text == "\(large.utf8.count)")
         #expect(omitted["reason"]?.stringValue?.contains("could not be delivered") == true)
         #expect(sourceOf(rejected.first?.value)?.offset == 1)
+    }
+}
+
+extension FailureTests {
+    /// The domain the producer-limit tests size their outputs with, and run.
+    static let sizing = EventProcessor(
+        configuration: ProcessingConfiguration(),
+        botDetector: BotDetector(patterns: [], sourceDescription: "none")
+    )
+
+    /// The coordinates the sizes are computed for: a test pipeline's topic names have this length.
+    static let sizingSource = SourceCoordinates(
+        topic: "rt-xxxxxxxx.raw",
+        partition: 0,
+        offset: 1,
+        timestamp: 1_767_225_600_000
+    )
+
+    /// The `processing_error` rejection the service writes for `value` when its enriched output is
+    /// too large for the producer.
+    static func undeliverableRejection(of value: String) -> [UInt8] {
+        Array(value.utf8).withUnsafeBytes {
+            sizing.processingErrorRejection(
+                value: $0,
+                source: sizingSource,
+                error: "an output to rt-xxxxxxxx.enriched could not be delivered: Broker: Message size too large"
+            )
+            .value
+        }
+    }
+
+    /// Produces `inputs` to a fresh one-partition pipeline whose producer refuses records above
+    /// `producerLimit` bytes, and runs the service over them until caught up.
+    static func runWithProducerLimit(
+        _ producerLimit: Int,
+        inputs: [String]
+    ) async throws -> (pipeline: TestPipeline, service: PipelineService) {
+        let broker = Broker.shared
+        let pipeline = try await TestPipeline.make(
+            broker: broker,
+            partitions: 1,
+            kafka: ["message.max.bytes": "\(producerLimit)"]
+        )
+        let producer = try KafkaProducer(configuration: ["bootstrap.servers": broker.bootstrap])
+        let report = try await producer.send(
+            inputs.map { ProducerMessage(topic: pipeline.input, value: Array($0.utf8)) }
+        )
+        #expect(report.allDelivered)
+        await producer.close()
+        var options = RuntimeOptions()
+        options.untilCaughtUp = true
+        let service = PipelineService(
+            pipeline: try PipelineLoader.load(path: pipeline.file),
+            options: options,
+            processor: sizing,
+            logger: Logger(label: "producer-limit-test")
+        )
+        try await runToCompletion(service)
+        return (pipeline, service)
     }
 }
 
