@@ -71,12 +71,8 @@ public final class KafkaProducer: Sendable {
                     .produce(on: handle.pointer, opaque: opaque)
                 }
             }
-        } failed: { index, code in
-            DeliveryFailure(
-                message: messages[index],
-                error: KafkaError(code: code, context: "producing to \(messages[index].topic)"),
-                index: index
-            )
+        } message: {
+            messages[$0]
         }
     }
 
@@ -102,22 +98,18 @@ public final class KafkaProducer: Sendable {
                 copy: false
             )
             .produce(on: handle.pointer, opaque: opaque)
-        } failed: { index, code in
-            DeliveryFailure(
-                message: batch.message(at: index),
-                error: KafkaError(code: code, context: "producing to \(batch.topics[batch.records[index].topic])"),
-                index: index
-            )
+        } message: {
+            batch.message(at: $0)
         }
     }
 
     /// Produces records `0..<count` in order, waiting while librdkafka's queue is full. `produce`
-    /// hands one record over with the batch's opaque; `failed` describes a record refused outright.
+    /// hands one record over with its opaque; `message` copies out a record refused outright.
     private func enqueue(
         count: Int,
         retaining storage: (any AnyObject & Sendable)?,
         produce: (Int, UnsafeMutableRawPointer) -> rd_kafka_resp_err_t,
-        failed: (Int, rd_kafka_resp_err_t) -> DeliveryFailure
+        message: (Int) -> ProducerMessage
     ) async throws(KafkaError) -> PendingDelivery {
         if let fatal = handle.fatalError(context: "producing") { throw fatal }
         let tracker = DeliveryTracker(expected: count, retaining: storage)
@@ -131,7 +123,14 @@ public final class KafkaProducer: Sendable {
                     await BlockingCall.pause(milliseconds: 2)
                     continue
                 }
-                tracker.recordFailure(failed(index, code))
+                let refused = message(index)
+                tracker.recordFailure(
+                    DeliveryFailure(
+                        message: refused,
+                        error: KafkaError(code: code, context: "producing to \(refused.topic)"),
+                        index: index
+                    )
+                )
                 if tracker.arrive() { opaque.release() }
                 break
             }

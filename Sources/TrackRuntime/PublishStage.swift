@@ -119,11 +119,10 @@ actor PublishStage {
         case retries([OriginRecord?])
     }
 
-    /// Where an output came from: its input (an index into ``ProcessedWork/inputs``) and its kind
-    /// (an index into ``OutputTopics/byKind``, as ``OutputKind`` numbers them).
+    /// Where an output came from: its input (an index into ``ProcessedWork/inputs``) and its kind.
     private struct OriginRecord: Sendable {
         var input: Int
-        var kind: Int
+        var kind: OutputKind
     }
 
     /// Inputs whose partition this member still owns since before the batch was polled (and, in a
@@ -215,7 +214,7 @@ actor PublishStage {
                 origins.append(nil)
                 continue
             }
-            let isRejection = origin.kind == OutputKind.rejection.rawValue
+            let isRejection = origin.kind == .rejection
             if isRejection && failure.error.isRecordError,
                 let smaller = RejectionEncoder.withoutPayload(
                     failure.message.value ?? [],
@@ -231,7 +230,7 @@ actor PublishStage {
                 origins.append(origin)
             } else if let rejection = replaceUndeliverable(failure, origin: origin, in: &batch) {
                 retry.append(rejection)
-                origins.append(OriginRecord(input: origin.input, kind: Int(OutputKind.rejection.rawValue)))
+                origins.append(OriginRecord(input: origin.input, kind: .rejection))
             }
         }
         inFlight[sequence] = batch
@@ -265,7 +264,9 @@ actor PublishStage {
                 if work.inputs[middle].outputs.upperBound <= failure.index { low = middle + 1 } else { high = middle }
             }
             guard low < work.inputs.count, work.inputs[low].outputs.contains(failure.index) else { return nil }
-            return OriginRecord(input: low, kind: work.output.records[failure.index].topic)
+            // A batch's topics are listed in `OutputKind` order (`OutputTopics.byKind`).
+            let kind = OutputKind(rawValue: UInt8(work.output.records[failure.index].topic)) ?? .rejection
+            return OriginRecord(input: low, kind: kind)
         }
     }
 
@@ -277,9 +278,9 @@ actor PublishStage {
         in batch: inout InFlightBatch
     ) -> ProducerMessage? {
         switch origin.kind {
-        case Int(OutputKind.enriched.rawValue): batch.work.inputs[origin.input].enriched -= 1
-        case Int(OutputKind.signal.rawValue): batch.work.inputs[origin.input].signals -= 1
-        default: break
+        case .enriched: batch.work.inputs[origin.input].enriched -= 1
+        case .signal: batch.work.inputs[origin.input].signals -= 1
+        case .rejection: break
         }
         let input = batch.work.inputs[origin.input]
         guard input.rejectionReason == nil else { return nil }

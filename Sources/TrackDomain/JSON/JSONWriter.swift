@@ -99,11 +99,7 @@ public struct JSONWriter: ~Copyable {
     /// Labelled so that a string literal picks the `StaticString` overload: an unlabelled `String`
     /// overload would win for literals and scan every constant key for escapes.
     public mutating func key(escaping key: String) {
-        let copied = key.utf8.withContiguousStorageIfAvailable { appendQuotedIfClean($0) }
-        if copied != true {
-            separate()
-            appendEscaped(key)
-        }
+        string(key)
         buffer.append(UInt8(ascii: ":"))
         needsComma = false
     }
