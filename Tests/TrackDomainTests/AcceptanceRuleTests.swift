@@ -259,6 +259,26 @@ struct AcceptanceRuleTests {
         #expect(byUser.enriched.first?.key == Array("s:u1".utf8))
     }
 
+    /// Values copied from the input (compact properties, unescaped strings) and values written back
+    /// from their parsed form (whitespace, escapes) must come out the same.
+    @Test("whitespace and escapes in the input do not change the outputs")
+    func inputFormIsIrrelevant() {
+        let compact =
+            #"{"site_id":"acme","event_type":"liked","bsin":"b-1","user_id":"u/1","message_id":"m-9","#
+            + #""url":"https://acme.example/a?x=1","user_agent":"Agent/1.0","#
+            + #""properties":{"score":4,"resource_id":"r-1","tags":["a","b"],"n":{"k":null}},"z":[1,{"y":true}]}"#
+        let spaced =
+            #" { "site_id" : "acme" , "event_type":"liked","bsin":"b-1","user_id":"u\/1","message_id":"m-9","#
+            + #""url":"https:\/\/acme.example\/a?x=1","user_agent":"Agent\/1.0","#
+            + #""properties":{ "score":4,"resource_id":"r-1","tags":["a", "b"],"n":{"k":null} },"z":[1,{"y": true}]}"#
+        let expected = TestSupport.run(compact)
+        let actual = TestSupport.run(spaced)
+        #expect(expected.rejection == nil)
+        #expect(actual.enriched == expected.enriched)
+        #expect(actual.signals == expected.signals)
+        #expect(TestSupport.text(actual.enriched.first).contains(#""properties":{"score":4,"resource_id":"r-1""#))
+    }
+
     @Test("the same input and coordinates give byte-identical outputs")
     func determinism() {
         let json = event(#""properties":{"target_user_id":["a","b"]}"#, type: "shared")

@@ -37,6 +37,50 @@ struct JSONTests {
         #expect(throws: JSONParseError.self) { try parse(input) }
     }
 
+    /// The event reader must accept and refuse exactly what the full parser does, with the same error.
+    @Test(arguments: [
+        #"{"a":"x","b":{"c":[1,2]}}"#, " {\"a\" : \"x\" } ", "{}", "{\"a\":1,\"a\":2}", "{\"a\":\"\\u12\"}",
+        "{\"a\":\"x\"", "{\"a\":\"x\"} 1", "{\"a\":\"\u{1}\"}", "{\"a\":[1,]}", "{\"s\":\"\\ud800\"}",
+        "{\"a\":\"\u{e9}\",\"\\u0061\":1}", "{\"a\":\"x\"\"b\":1}",
+    ])
+    func eventReaderAgreesWithTheParser(_ input: String) {
+        let bytes = Array(input.utf8)
+        let full = Result { () throws(JSONParseError) in try JSONParser.parse(bytes) }
+        let event = bytes.withUnsafeBytes { buffer in
+            Result { () throws(JSONParseError) in try JSONParser.parseEventObject(buffer)?.count }
+        }
+        switch (full, event) {
+        case (.success, .success(let count)): #expect(count != nil)
+        case (.failure(let expected), .failure(let actual)): #expect(actual == expected)
+        default: Issue.record("parse: \(full), parseEventObject: \(event)")
+        }
+    }
+
+    @Test("the event reader keeps plain strings as input ranges and knows which values are compact")
+    func eventReaderMembers() throws {
+        let text = #"{"a":"plain","b":"esc\/aped","c":{"d":[1,"x"]},"e": {"f": 1},"g":{"h":"\u0041"},"i":null}"#
+        let bytes = Array(text.utf8)
+        let parsed = try bytes.withUnsafeBytes { buffer throws(JSONParseError) in
+            try JSONParser.parseEventObject(buffer)
+        }
+        let members = try #require(parsed)
+        #expect(members.map(\.key) == ["a", "b", "c", "e", "g", "i"])
+        bytes.withUnsafeBytes { input in
+            guard case .text(let plain) = members[0].value, case .verbatim = plain else {
+                Issue.record("a plain string is read as its input bytes")
+                return
+            }
+            #expect(plain.string(in: input) == "plain")
+            guard case .text(let escaped) = members[1].value, case .decoded(let decoded) = escaped else {
+                Issue.record("an escaped string is decoded")
+                return
+            }
+            #expect(decoded == "esc/aped")
+        }
+        #expect(members.map(\.isCompact) == [true, false, true, false, false, true])
+        #expect(String(decoding: bytes[members[2].extent], as: UTF8.self) == #"{"d":[1,"x"]}"#)
+    }
+
     @Test("nesting up to the limit is accepted, one level more is rejected")
     func depthLimit() throws {
         let limit = JSONParser.maximumDepth

@@ -19,10 +19,17 @@ public struct EventID: Sendable, Hashable, CustomStringConvertible {
     /// The id derived from a client or collector message id.
     public init(messageID: String) {
         var messageID = messageID
-        digest = messageID.withUTF8 { text in
-            Self.digest(prefix: UInt8(ascii: "m"), length: text.count) { output in
-                output.copyMemory(from: UnsafeRawBufferPointer(text))
-            }
+        digest = messageID.withUTF8(Self.messageDigest)
+    }
+
+    /// The id derived from a message id read from the raw event `input`.
+    public init(messageID: InputText, in input: UnsafeRawBufferPointer) {
+        digest = messageID.withUTF8(in: input, Self.messageDigest)
+    }
+
+    private static func messageDigest(_ text: UnsafeBufferPointer<UInt8>) -> BLAKE2b.Digest16 {
+        digest(prefix: UInt8(ascii: "m"), length: text.count) { output in
+            output.copyMemory(from: UnsafeRawBufferPointer(text))
         }
     }
 

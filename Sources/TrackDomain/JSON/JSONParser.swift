@@ -31,6 +31,9 @@ public struct JSONParser {
     private var scratch: [UInt8] = []
     /// Whether the last string parsed contained an escape, so its bytes differ from its text.
     private var lastStringHadEscapes = false
+    /// How many places so far differ from the compact form ``JSONWriter`` writes: whitespace between
+    /// tokens and escaped strings. A value during which it did not change can be copied verbatim.
+    private var nonCompactSpots = 0
 
     private init(bytes: UnsafeRawBufferPointer) {
         self.bytes = bytes.assumingMemoryBound(to: UInt8.self)
@@ -47,6 +50,24 @@ public struct JSONParser {
             throw parser.error("unexpected data after the JSON value")
         }
         return value
+    }
+
+    /// Reads a raw event's top-level object without building its strings: each member's string value
+    /// stays a range of `bytes`, and each value's extent is kept with whether it is already in the
+    /// compact form ``JSONWriter`` writes (so it can be copied instead of re-encoded).
+    ///
+    /// Returns nil, having read nothing, when the value is not an object; accepts and rejects exactly
+    /// what ``parse(_:)-(UnsafeRawBufferPointer)`` does, with the same errors.
+    public static func parseEventObject(_ bytes: UnsafeRawBufferPointer) throws(JSONParseError) -> [InputMember]? {
+        var parser = JSONParser(bytes: bytes)
+        parser.skipWhitespace()
+        guard parser.peek() == UInt8(ascii: "{") else { return nil }
+        let members = try parser.parseInputObject()
+        parser.skipWhitespace()
+        guard parser.index == bytes.count else {
+            throw parser.error("unexpected data after the JSON value")
+        }
+        return members
     }
 
     /// Parses a byte array; a convenience for tests and tools.
@@ -68,14 +89,17 @@ public struct JSONParser {
     }
 
     private mutating func skipWhitespace() {
+        let start = index
         while index < bytes.count {
             switch bytes[index] {
             case UInt8(ascii: " "), UInt8(ascii: "\n"), UInt8(ascii: "\r"), UInt8(ascii: "\t"):
                 index += 1
             default:
+                if index != start { nonCompactSpots &+= 1 }
                 return
             }
         }
+        if index != start { nonCompactSpots &+= 1 }
     }
 
     private mutating func parseValue(depth: Int) throws(JSONParseError) -> JSONValue {
@@ -136,7 +160,7 @@ public struct JSONParser {
                 lastStringHadEscapes
                 ? UInt64.max : Self.fingerprint(of: UnsafeBufferPointer(rebasing: bytes[(keyOffset + 1)..<(index - 1)]))
             if keyFingerprints & fingerprint != 0 {
-                try rejectDuplicate(key, at: keyOffset, in: members, seenKeys: &seenKeys)
+                try rejectDuplicate(key, at: keyOffset, among: members.lazy.map(\.key), seenKeys: &seenKeys)
             }
             keyFingerprints |= fingerprint
             skipWhitespace()
@@ -160,6 +184,61 @@ public struct JSONParser {
         }
     }
 
+    /// ``parseObject(depth:)`` for the top level of an event, keeping strings as ``InputText``.
+    private mutating func parseInputObject() throws(JSONParseError) -> [InputMember] {
+        index += 1
+        var members: [InputMember] = []
+        members.reserveCapacity(24)
+        skipWhitespace()
+        if peek() == UInt8(ascii: "}") {
+            index += 1
+            return members
+        }
+        var seenKeys: Set<String>? = nil
+        var keyFingerprints: UInt64 = 0
+        while true {
+            skipWhitespace()
+            guard peek() == UInt8(ascii: "\"") else { throw error("expected a string key") }
+            let keyOffset = index
+            let key = try parseString()
+            let fingerprint =
+                lastStringHadEscapes
+                ? UInt64.max : Self.fingerprint(of: UnsafeBufferPointer(rebasing: bytes[(keyOffset + 1)..<(index - 1)]))
+            if keyFingerprints & fingerprint != 0 {
+                try rejectDuplicate(key, at: keyOffset, among: members.lazy.map(\.key), seenKeys: &seenKeys)
+            }
+            keyFingerprints |= fingerprint
+            skipWhitespace()
+            guard peek() == UInt8(ascii: ":") else { throw error("expected ':' after a key") }
+            index += 1
+            skipWhitespace()
+            let valueStart = index
+            let spotsBefore = nonCompactSpots
+            let value: InputValue =
+                peek() == UInt8(ascii: "\"") ? .text(try scanString()) : .value(try parseValue(depth: 1))
+            members.append(
+                InputMember(
+                    key: key,
+                    value: value,
+                    extent: valueStart..<index,
+                    isCompact: nonCompactSpots == spotsBefore
+                )
+            )
+            skipWhitespace()
+            switch peek() {
+            case UInt8(ascii: ","):
+                index += 1
+            case UInt8(ascii: "}"):
+                index += 1
+                return members
+            case nil:
+                throw error("unexpected end of input in an object")
+            default:
+                throw error("expected ',' or '}' in an object")
+            }
+        }
+    }
+
     /// One bit chosen by a key's length and end bytes: keys with different bits cannot be equal, so the
     /// comparison scan below runs only on a fingerprint collision. Escaped keys get every bit (their
     /// bytes are not their text), which sends them, and any key after them, to the comparison.
@@ -172,15 +251,15 @@ public struct JSONParser {
     private func rejectDuplicate(
         _ key: String,
         at offset: Int,
-        in members: [JSONMember],
+        among keys: some Collection<String>,
         seenKeys: inout Set<String>?
     ) throws(JSONParseError) {
         let duplicate: Bool
-        if members.count < 16 {
-            duplicate = members.contains { $0.key == key }
+        if keys.count < 16 {
+            duplicate = keys.contains(key)
         } else {
             if seenKeys == nil {
-                seenKeys = Set(members.map(\.key))
+                seenKeys = Set(keys)
             }
             duplicate = !(seenKeys?.insert(key).inserted ?? true)
         }
@@ -256,6 +335,16 @@ public struct JSONParser {
     }
 
     private mutating func parseString() throws(JSONParseError) -> String {
+        switch try scanString() {
+        case .verbatim(let range):
+            String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+        case .decoded(let string):
+            string
+        }
+    }
+
+    /// Reads a string without building it when its bytes are its text (no escapes): most strings.
+    private mutating func scanString() throws(JSONParseError) -> InputText {
         lastStringHadEscapes = false
         index += 1
         let start = index
@@ -263,15 +352,12 @@ public struct JSONParser {
         while index < bytes.count {
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
-                let string = String(
-                    decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]),
-                    as: UTF8.self
-                )
                 index += 1
-                return string
+                return .verbatim(start..<(index - 1))
             } else if byte == UInt8(ascii: "\\") {
                 lastStringHadEscapes = true
-                return try parseEscapedString(from: start)
+                nonCompactSpots &+= 1
+                return .decoded(try parseEscapedString(from: start))
             } else if byte < 0x20 {
                 throw error("unescaped control character in a string")
             } else if byte < 0x80 {
@@ -446,6 +532,24 @@ enum JSONBytes {
         while index < bytes.count {
             let byte = base[index]
             if byte < 0x20 || byte == 0x22 || byte == 0x5C { return false }
+            index += 1
+        }
+        return true
+    }
+
+    /// Whether two buffers of the same length hold the same bytes, compared a word at a time.
+    static func equal(_ left: UnsafeRawBufferPointer, _ right: UnsafeRawBufferPointer) -> Bool {
+        precondition(left.count == right.count, "comparing buffers of different lengths")
+        var index = 0
+        while index + 8 <= left.count {
+            guard
+                left.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+                    == right.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+            else { return false }
+            index += 8
+        }
+        while index < left.count {
+            guard left[index] == right[index] else { return false }
             index += 1
         }
         return true

@@ -9,6 +9,7 @@
 public struct JSONWriter: ~Copyable {
     private var buffer: ByteBuffer
     private var needsComma = false
+    private var dayMemo = EventTime.DayMemo()
 
     public init(capacity: Int = 1024) {
         buffer = ByteBuffer(capacity: capacity)
@@ -158,6 +159,41 @@ public struct JSONWriter: ~Copyable {
         if let value { string(value) } else { null() }
     }
 
+    /// Writes a string of the raw event `input`. Verbatim text is copied with no escape check: the
+    /// parser accepted it unescaped, so it holds nothing JSON escapes.
+    public mutating func text(_ text: InputText, in input: UnsafeRawBufferPointer) {
+        switch text {
+        case .decoded(let string):
+            self.string(string)
+        case .verbatim(let range):
+            let comma = needsComma ? 1 : 0
+            buffer.appendUninitialized(count: comma + range.count + 2) { output in
+                if comma == 1 { output[0] = UInt8(ascii: ",") }
+                output[comma] = UInt8(ascii: "\"")
+                if let base = input.baseAddress {
+                    (output + comma + 1).initialize(
+                        from: (base + range.lowerBound).assumingMemoryBound(to: UInt8.self),
+                        count: range.count
+                    )
+                }
+                output[comma + range.count + 1] = UInt8(ascii: "\"")
+            }
+            needsComma = true
+        }
+    }
+
+    /// Writes the text, or `null` when it is nil.
+    public mutating func text(_ text: InputText?, in input: UnsafeRawBufferPointer) {
+        if let text { self.text(text, in: input) } else { null() }
+    }
+
+    /// Writes a value that is already compact JSON (see ``InputMember/isCompact``) by copying it.
+    public mutating func compactJSON(_ bytes: UnsafeRawBufferPointer) {
+        separate()
+        appendRaw(bytes)
+        needsComma = true
+    }
+
     /// Writes a string whose bytes are known to need no escaping (hex ids, RFC 3339 times).
     public mutating func plainString(_ value: String) {
         separate()
@@ -171,7 +207,9 @@ public struct JSONWriter: ~Copyable {
     public mutating func timestamp(_ milliseconds: Int64) {
         separate()
         buffer.append(UInt8(ascii: "\""))
-        buffer.appendUninitialized(count: EventTime.rfc3339Length) { EventTime.writeRFC3339(milliseconds, to: $0) }
+        buffer.appendUninitialized(count: EventTime.rfc3339Length) {
+            EventTime.writeRFC3339(milliseconds, to: $0, memo: &dayMemo)
+        }
         buffer.append(UInt8(ascii: "\""))
         needsComma = true
     }

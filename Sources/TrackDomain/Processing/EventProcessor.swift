@@ -26,33 +26,42 @@ public struct EventProcessor: Sendable {
         source: SourceCoordinates,
         into output: inout OutputBuffer
     ) -> RecordOutcome {
-        let object: JSONObject
+        guard let input = value else {
+            let tombstone = Rejection(.invalidJSON, field: nil, "the record has no value (a tombstone)")
+            return reject(tombstone, value: nil, members: nil, source: source, into: &output)
+        }
+        let members: [InputMember]
         do {
-            object = try decode(value)
+            members = try decode(input)
         } catch {
-            return reject(error, value: value, object: nil, source: source, into: &output)
+            return reject(error, value: input, members: nil, source: source, into: &output)
         }
         let start = output.checkpoint
         do {
-            let validated = try EventValidator.validate(object)
-            let normalized = try normalizer.normalize(validated, kafkaTimestamp: source.timestamp)
-            let eventID = validated.messageID.map(EventID.init(messageID:)) ?? EventID(source: source)
-            let isBot = botDetector.isBot(userAgent: validated.userAgent)
+            let normalized = try normalizer.normalize(
+                EventValidator.validate(members, input: input),
+                kafkaTimestamp: source.timestamp,
+                input: input
+            )
+            let eventID =
+                normalized.event.messageID.map { EventID(messageID: $0, in: input) } ?? EventID(source: source)
+            let isBot = botDetector.isBot(userAgent: normalized.event.userAgent, in: input)
             let signals = signalDeriver.signals(for: normalized)
-            let key = EnrichedEventEncoder.appendOutputKey(validated, to: &output)
+            let key = EnrichedEventEncoder.appendOutputKey(normalized.event, input: input, to: &output)
             let enriched = EnrichedEventEncoder().encode(
                 normalized,
+                input: input,
                 eventID: eventID,
                 isBot: isBot,
                 source: source,
                 key: key,
                 into: &output
             )
-            SignalEncoder().encode(signals, of: normalized, eventID: eventID, key: key, into: &output)
+            SignalEncoder().encode(signals, of: normalized, input: input, eventID: eventID, key: key, into: &output)
             return RecordOutcome(enriched: enriched, signals: signals.count, rejectionReason: nil)
         } catch {
             output.rollback(to: start)
-            return reject(error, value: value, object: object, source: source, into: &output)
+            return reject(error, value: input, members: members, source: source, into: &output)
         }
     }
 
@@ -88,7 +97,7 @@ public struct EventProcessor: Sendable {
         into output: inout OutputBuffer
     ) {
         let rejection = Rejection(.processingError, field: nil, "the service failed to process the record: \(error)")
-        appendRejection(rejection, value: value, object: nil, source: source, into: &output)
+        appendRejection(rejection, value: value, members: nil, source: source, into: &output)
     }
 
     /// The `processing_error` rejection as a self-contained record.
@@ -102,10 +111,8 @@ public struct EventProcessor: Sendable {
         return output.finish().record(at: 0)
     }
 
-    private func decode(_ value: UnsafeRawBufferPointer?) throws(Rejection) -> JSONObject {
-        guard let value else {
-            throw Rejection(.invalidJSON, field: nil, "the record has no value (a tombstone)")
-        }
+    /// The top-level members of the raw event, or the rejection for a value that is not a JSON object.
+    private func decode(_ value: UnsafeRawBufferPointer) throws(Rejection) -> [InputMember] {
         guard value.count <= configuration.maxEventBytes else {
             throw Rejection(
                 .tooLarge,
@@ -113,48 +120,59 @@ public struct EventProcessor: Sendable {
                 "the value is \(value.count) bytes, more than limits.max_event_bytes (\(configuration.maxEventBytes))"
             )
         }
+        func invalid(_ error: JSONParseError) -> Rejection {
+            Rejection(.invalidJSON, field: nil, "the value is not valid UTF-8 JSON: \(error)")
+        }
+        let members: [InputMember]?
+        do {
+            members = try JSONParser.parseEventObject(value)
+        } catch {
+            throw invalid(error)
+        }
+        if let members { return members }
         let parsed: JSONValue
         do {
             parsed = try JSONParser.parse(value)
         } catch {
-            throw Rejection(.invalidJSON, field: nil, "the value is not valid UTF-8 JSON: \(error)")
+            throw invalid(error)
         }
-        guard case .object(let object) = parsed else {
-            throw Rejection(.notAnObject, field: nil, "the value is \(parsed.kindDescription), not a JSON object")
-        }
-        return object
+        throw Rejection(.notAnObject, field: nil, "the value is \(parsed.kindDescription), not a JSON object")
     }
 
     private func reject(
         _ rejection: Rejection,
         value: UnsafeRawBufferPointer?,
-        object: JSONObject?,
+        members: [InputMember]?,
         source: SourceCoordinates,
         into output: inout OutputBuffer
     ) -> RecordOutcome {
-        appendRejection(rejection, value: value, object: object, source: source, into: &output)
+        appendRejection(rejection, value: value, members: members, source: source, into: &output)
         return RecordOutcome(enriched: 0, signals: 0, rejectionReason: rejection.reason)
     }
 
     private func appendRejection(
         _ rejection: Rejection,
         value: UnsafeRawBufferPointer?,
-        object: JSONObject?,
+        members: [InputMember]?,
         source: SourceCoordinates,
         into output: inout OutputBuffer
     ) {
-        let eventID = Self.rejectionEventID(object, source: source)
+        let eventID = Self.rejectionEventID(members, value: value, source: source)
         output.appendRecord(.rejection, key: nil) { writer in
             rejectionEncoder.encode(rejection, eventID: eventID, value: value, source: source, into: &writer)
         }
     }
 
     /// A rejection gets the id its event would have had: from a usable message_id, else its coordinates.
-    private static func rejectionEventID(_ object: JSONObject?, source: SourceCoordinates) -> EventID {
-        if case .string(let messageID)? = object?["message_id"], !messageID.isEmpty,
-            TextNormalization.hasAtMost128Characters(messageID)
+    private static func rejectionEventID(
+        _ members: [InputMember]?,
+        value: UnsafeRawBufferPointer?,
+        source: SourceCoordinates
+    ) -> EventID {
+        if let input = value, case .text(let messageID)? = members?.first(where: { $0.key == "message_id" })?.value,
+            !messageID.isEmpty, messageID.hasAtMost128Characters(in: input)
         {
-            return EventID(messageID: messageID)
+            return EventID(messageID: messageID, in: input)
         }
         return EventID(source: source)
     }

@@ -61,6 +61,15 @@ public struct OutputBuffer: ~Copyable {
         return start..<writer.byteCount
     }
 
+    /// Writes a key made of `prefix`, a `:` and the bytes `suffix` and returns its range.
+    mutating func appendKey(_ prefix: String, _ suffix: UnsafeBufferPointer<UInt8>) -> Range<Int> {
+        let start = writer.byteCount
+        writer.appendRaw(prefix)
+        writer.appendRaw(UInt8(ascii: ":"))
+        writer.appendRaw(UnsafeRawBufferPointer(suffix))
+        return start..<writer.byteCount
+    }
+
     /// Writes raw key bytes and returns their range.
     public mutating func appendKey(_ bytes: UnsafeRawBufferPointer) -> Range<Int> {
         let start = writer.byteCount

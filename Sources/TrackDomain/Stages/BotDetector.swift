@@ -37,7 +37,7 @@ public final class BotDetector: Sendable {
     public let cacheCapacity: Int
 
     private let matchers: [Matcher]
-    private let cache: Mutex<[String: Bool]>
+    private let cache: Mutex<[UserAgentKey: Bool]>
 
     /// Uses matchers compiled by the caller; `skippedPatterns` lists those it could not compile.
     public init(
@@ -90,14 +90,63 @@ public final class BotDetector: Sendable {
 
     /// `true` when the user agent matches a crawler pattern; nil and empty user agents are not bots.
     public func isBot(userAgent: String?) -> Bool {
+        guard var userAgent, !userAgent.isEmpty else { return false }
+        return userAgent.withUTF8 { verdict(for: $0) }
+    }
+
+    /// ``isBot(userAgent:)`` for a user agent of the raw event `input`: a known one is looked up by
+    /// its bytes, without building a string.
+    public func isBot(userAgent: InputText?, in input: UnsafeRawBufferPointer) -> Bool {
         guard let userAgent, !userAgent.isEmpty else { return false }
-        if let known = cache.withLock({ $0[userAgent] }) { return known }
-        let verdict = matchers.contains { $0(userAgent) }
+        return userAgent.withUTF8(in: input) { verdict(for: $0) }
+    }
+
+    private func verdict(for userAgent: UnsafeBufferPointer<UInt8>) -> Bool {
+        if let known = cache.withLock({ $0[UserAgentKey(borrowing: userAgent)] }) { return known }
+        let text = String(decoding: userAgent, as: UTF8.self)
+        let verdict = matchers.contains { $0(text) }
         cache.withLock { cache in
             if cache.count >= cacheCapacity { cache.removeAll(keepingCapacity: true) }
-            cache[userAgent] = verdict
+            cache[UserAgentKey(owning: text)] = verdict
         }
         return verdict
+    }
+}
+
+/// A user agent as a cache key that hashes and compares as its UTF-8 bytes, so that a look-up can
+/// use bytes borrowed from the input instead of a new string.
+private struct UserAgentKey: Hashable, @unchecked Sendable {
+    // @unchecked: a borrowed key only lives for one look-up, inside the cache's lock; keys stored in
+    // the cache always own their text.
+    private enum Text {
+        case owned(String)
+        case borrowed(UnsafeBufferPointer<UInt8>)
+    }
+
+    private let text: Text
+
+    init(owning text: String) { self.text = .owned(text) }
+
+    init(borrowing bytes: UnsafeBufferPointer<UInt8>) { self.text = .borrowed(bytes) }
+
+    private func withUTF8<Result>(_ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
+        switch text {
+        case .owned(var string): string.withUTF8(body)
+        case .borrowed(let bytes): body(bytes)
+        }
+    }
+
+    func hash(into hasher: inout Hasher) {
+        withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+    }
+
+    static func == (lhs: UserAgentKey, rhs: UserAgentKey) -> Bool {
+        lhs.withUTF8 { left in
+            rhs.withUTF8 { right in
+                left.count == right.count
+                    && JSONBytes.equal(UnsafeRawBufferPointer(left), UnsafeRawBufferPointer(right))
+            }
+        }
     }
 }
 

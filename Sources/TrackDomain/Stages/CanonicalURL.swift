@@ -17,6 +17,14 @@ public enum CanonicalURL {
         return String(decoding: canonical, as: UTF8.self)
     }
 
+    /// The canonical form of a URL of the raw event `input`.
+    public static func canonicalize(_ url: InputText, in input: UnsafeRawBufferPointer) -> String {
+        url.withUTF8(in: input) { bytes in
+            guard let canonical = canonicalBytes(bytes) else { return String(decoding: bytes, as: UTF8.self) }
+            return String(decoding: canonical, as: UTF8.self)
+        }
+    }
+
     /// The canonical bytes, or nil when `url` is canonical already.
     private static func canonicalBytes(_ url: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
         let end = url.firstIndex(of: UInt8(ascii: "#")) ?? url.count

@@ -9,10 +9,12 @@ public struct EnrichedEventEncoder: Sendable {
     public init() {}
 
     /// Writes the enriched events of one normalized event into `output`, keyed `key`: one per
-    /// (resource, target) pair for a share, else one. Returns how many it wrote.
+    /// (resource, target) pair for a share, else one. Returns how many it wrote. `input` is the raw
+    /// event the event was read from.
     @discardableResult
     public func encode(
         _ normalized: NormalizedEvent,
+        input: UnsafeRawBufferPointer,
         eventID: EventID,
         isBot: Bool,
         source: SourceCoordinates,
@@ -23,6 +25,7 @@ public struct EnrichedEventEncoder: Sendable {
             output.appendRecord(.enriched, key: key) { writer in
                 encodeOne(
                     normalized,
+                    input: input,
                     eventID: eventID,
                     child: nil,
                     share: nil,
@@ -40,6 +43,7 @@ public struct EnrichedEventEncoder: Sendable {
                 output.appendRecord(.enriched, key: key) { writer in
                     encodeOne(
                         normalized,
+                        input: input,
                         eventID: eventID,
                         child: isExpanded ? written : nil,
                         share: (resource, target),
@@ -56,12 +60,21 @@ public struct EnrichedEventEncoder: Sendable {
 
     /// Writes the output key of `event` into `output`: `site_id:` + the first of bsin, user_id,
     /// email, so that all outputs of one user share a partition.
-    public static func appendOutputKey(_ event: ValidatedEvent, to output: inout OutputBuffer) -> Range<Int> {
-        output.appendKey(event.siteID, event.identity.primary ?? "")
+    public static func appendOutputKey(
+        _ event: ValidatedEvent,
+        input: UnsafeRawBufferPointer,
+        to output: inout OutputBuffer
+    ) -> Range<Int> {
+        let identity = event.identity
+        guard let text = identity.bsin ?? identity.userID else {
+            return output.appendKey(event.siteID, identity.email ?? "")
+        }
+        return text.withUTF8(in: input) { output.appendKey(event.siteID, $0) }
     }
 
     private func encodeOne(
         _ normalized: NormalizedEvent,
+        input: UnsafeRawBufferPointer,
         eventID: EventID,
         child: Int?,
         share: (resource: String?, target: String?)?,
@@ -95,28 +108,28 @@ public struct EnrichedEventEncoder: Sendable {
         writer.key("identity")
         writer.beginObject()
         writer.key("bsin")
-        writer.string(event.identity.bsin)
+        writer.text(event.identity.bsin, in: input)
         writer.key("user_id")
-        writer.string(event.identity.userID)
+        writer.text(event.identity.userID, in: input)
         writer.key("email")
         writer.string(event.identity.email)
         writer.endObject()
         writer.key("identified")
         writer.bool(event.identity.isIdentified)
         writer.key("message_id")
-        writer.string(event.messageID)
+        writer.text(event.messageID, in: input)
         writer.key("url")
-        writer.string(event.url)
+        writer.text(event.url, in: input)
         writer.key("href")
-        writer.string(event.href)
+        writer.text(event.href, in: input)
         writer.key("referer")
-        writer.string(event.referer)
+        writer.text(event.referer, in: input)
         writer.key("user_agent")
-        writer.string(event.userAgent)
+        writer.text(event.userAgent, in: input)
         writer.key("http_method")
-        writer.string(event.httpMethod)
+        writer.text(event.httpMethod, in: input)
         writer.key("ip")
-        writer.string(event.ip)
+        writer.text(event.ip, in: input)
         writer.key("geolocation")
         writer.null()
         writer.key("is_bot")
@@ -128,7 +141,11 @@ public struct EnrichedEventEncoder: Sendable {
         writer.key("enriched")
         writer.bool(true)
         writer.key("properties")
-        writer.object(event.properties)
+        if let compact = event.compactProperties {
+            writer.compactJSON(UnsafeRawBufferPointer(rebasing: input[compact]))
+        } else {
+            writer.object(event.properties)
+        }
         writer.key("extra")
         writer.object(JSONObject(members: event.extra))
         writer.key("source")
@@ -199,10 +216,11 @@ public struct EnrichedEventEncoder: Sendable {
 public struct SignalEncoder: Sendable {
     public init() {}
 
-    /// Writes `signals` into `output`, keyed `key`.
+    /// Writes `signals` into `output`, keyed `key`; `input` is the raw event they derive from.
     public func encode(
         _ signals: [PreferenceSignal],
         of normalized: NormalizedEvent,
+        input: UnsafeRawBufferPointer,
         eventID: EventID,
         key: Range<Int>,
         into output: inout OutputBuffer
@@ -218,9 +236,9 @@ public struct SignalEncoder: Sendable {
                 writer.key("site_id")
                 writer.string(event.siteID)
                 writer.key("bsin")
-                writer.string(event.identity.bsin)
+                writer.text(event.identity.bsin, in: input)
                 writer.key("user_id")
-                writer.string(event.identity.userID)
+                writer.text(event.identity.userID, in: input)
                 writer.key("resource_id")
                 writer.string(signal.resourceID)
                 writer.key("resource_type")

@@ -35,6 +35,19 @@ public enum EventTime {
         return milliseconds
     }
 
+    /// Reads a string of the raw event as an ISO-8601 time.
+    public static func milliseconds(
+        fromText text: InputText,
+        in input: UnsafeRawBufferPointer
+    ) throws(ParseFailure) -> Int64 {
+        let result = text.withUTF8(in: input) { bytes in
+            Result { () throws(ParseFailure) in try parseISO8601(bytes: bytes) }
+        }
+        let milliseconds = try result.get()
+        guard (minimumMilliseconds...maximumMilliseconds).contains(milliseconds) else { throw .outOfRange }
+        return milliseconds
+    }
+
     private static func epochMilliseconds(_ number: JSONNumber) throws(ParseFailure) -> Int64 {
         if number.isIntegerLiteral, let integer = Int64(number.text) {
             if integer > -100_000_000_000 && integer < 100_000_000_000 { return integer * 1000 }
@@ -108,14 +121,39 @@ public enum EventTime {
         }
     }
 
+    /// The `YYYY-MM-DDT` of the last day written: an event's times, and a batch's, mostly share a day.
+    struct DayMemo {
+        fileprivate var day: Int64 = .min
+        /// Bytes 0..<8 and 7..<11 of the date part (the two overlap by one byte).
+        fileprivate var head: UInt64 = 0
+        fileprivate var tail: UInt32 = 0
+    }
+
     /// Writes the ``rfc3339Length`` bytes of `YYYY-MM-DDTHH:MM:SS.mmmZ` at `output`.
     static func writeRFC3339(_ milliseconds: Int64, to output: UnsafeMutablePointer<UInt8>) {
+        var memo = DayMemo()
+        writeRFC3339(milliseconds, to: output, memo: &memo)
+    }
+
+    /// ``writeRFC3339(_:to:)`` reusing the date part of the previous call when the day is the same.
+    static func writeRFC3339(_ milliseconds: Int64, to output: UnsafeMutablePointer<UInt8>, memo: inout DayMemo) {
         let (seconds, millisecond) = floorDivide(milliseconds, 1000)
         let (days, secondOfDay) = floorDivide(seconds, 86_400)
-        let (year, month, day) = civilFromDays(Int(days))
-        put(year, width: 4, then: UInt8(ascii: "-"), at: output)
-        put(month, width: 2, then: UInt8(ascii: "-"), at: output + 5)
-        put(day, width: 2, then: UInt8(ascii: "T"), at: output + 8)
+        let raw = UnsafeMutableRawPointer(output)
+        if days == memo.day {
+            raw.storeBytes(of: memo.head, as: UInt64.self)
+            raw.storeBytes(of: memo.tail, toByteOffset: 7, as: UInt32.self)
+        } else {
+            let (year, month, day) = civilFromDays(Int(days))
+            put(year, width: 4, then: UInt8(ascii: "-"), at: output)
+            put(month, width: 2, then: UInt8(ascii: "-"), at: output + 5)
+            put(day, width: 2, then: UInt8(ascii: "T"), at: output + 8)
+            memo = DayMemo(
+                day: days,
+                head: raw.loadUnaligned(as: UInt64.self),
+                tail: raw.loadUnaligned(fromByteOffset: 7, as: UInt32.self)
+            )
+        }
         put(Int(secondOfDay / 3600), width: 2, then: UInt8(ascii: ":"), at: output + 11)
         put(Int(secondOfDay % 3600 / 60), width: 2, then: UInt8(ascii: ":"), at: output + 14)
         put(Int(secondOfDay % 60), width: 2, then: UInt8(ascii: "."), at: output + 17)

@@ -35,17 +35,19 @@ public struct EventNormalizer: Sendable {
 
     /// Resolves the event's time, resource and type specifics, or throws the rule it breaks.
     ///
-    /// `kafkaTimestamp` (epoch milliseconds) stands in for a missing `received_at`.
+    /// `kafkaTimestamp` (epoch milliseconds) stands in for a missing `received_at`; `input` is the
+    /// raw event the event was validated from.
     public func normalize(
-        _ event: ValidatedEvent,
-        kafkaTimestamp: Int64?
+        _ event: consuming ValidatedEvent,
+        kafkaTimestamp: Int64?,
+        input: UnsafeRawBufferPointer
     ) throws(Rejection) -> NormalizedEvent {
         let properties = event.properties
         let path = event.propertiesField
         let receivedAt = event.receivedAt ?? kafkaTimestamp.flatMap(Self.validTime)
         let eventTime = try Self.eventTime(event, receivedAt: receivedAt)
 
-        let resource = try Self.resolveResource(event)
+        let resource = try Self.resolveResource(event, input: input)
         let details: EventDetails
         switch event.eventType {
         case "shared":
@@ -79,7 +81,10 @@ public struct EventNormalizer: Sendable {
 
     /// `resource_id` (alias `id`) and `resource_type` (alias `model`) from the properties; without a
     /// resource, the canonical page URL with type `page`; without a page, nothing.
-    private static func resolveResource(_ event: ValidatedEvent) throws(Rejection) -> Resource {
+    private static func resolveResource(
+        _ event: ValidatedEvent,
+        input: UnsafeRawBufferPointer
+    ) throws(Rejection) -> Resource {
         let properties = event.properties
         let path = event.propertiesField
         var resourceField = "resource_id"
@@ -101,8 +106,8 @@ public struct EventNormalizer: Sendable {
             resourceType = type
         }
         guard let resourceValue else {
-            let page = [event.url, event.href].lazy.compactMap { $0 }.first { !$0.isEmpty }
-            let pageID = page.map(CanonicalURL.canonicalize)
+            let page = event.url.flatMap { $0.isEmpty ? nil : $0 } ?? event.href.flatMap { $0.isEmpty ? nil : $0 }
+            let pageID = page.map { CanonicalURL.canonicalize($0, in: input) }
             return Resource(
                 id: pageID,
                 type: pageID == nil ? nil : "page",
@@ -110,7 +115,7 @@ public struct EventNormalizer: Sendable {
             )
         }
         if event.eventType == "shared" {
-            let resources = try distinctIdentifiers(resourceValue, field: "\(path).\(resourceField)")
+            let resources = try distinctIdentifiers(resourceValue, path: path, name: resourceField)
             return Resource(id: resources.first ?? nil, type: resourceType, shareResources: resources)
         }
         guard case .string(let identifier) = resourceValue, !identifier.isEmpty else {
@@ -149,7 +154,7 @@ public struct EventNormalizer: Sendable {
     ) throws(Rejection) -> EventDetails {
         var targets: [String?] = [nil]
         if let target = properties.present("target_user_id") {
-            targets = try Self.distinctIdentifiers(target, field: "\(path).target_user_id")
+            targets = try Self.distinctIdentifiers(target, path: path, name: "target_user_id")
         }
         let fanout = resources.count * targets.count
         guard fanout <= configuration.maxFanout else {
@@ -162,26 +167,36 @@ public struct EventNormalizer: Sendable {
         return .share(resources: resources, targets: targets)
     }
 
-    /// A non-empty string, or a non-empty array of non-empty strings, as distinct values in first-seen order.
-    private static func distinctIdentifiers(_ value: JSONValue, field: String) throws(Rejection) -> [String?] {
-        let invalid = Rejection(
-            .invalidTarget,
-            field: field,
-            "\(field.split(separator: ".").last ?? "") must be a non-empty string or a non-empty array of them"
-        )
+    /// A non-empty string, or a non-empty array of non-empty strings, as distinct values in first-seen
+    /// order; `name` is the property under `path`, for the rejection.
+    private static func distinctIdentifiers(
+        _ value: JSONValue,
+        path: String,
+        name: String
+    ) throws(Rejection) -> [String?] {
+        func invalid() -> Rejection {
+            Rejection(
+                .invalidTarget,
+                field: "\(path).\(name)",
+                "\(name) must be a non-empty string or a non-empty array of them"
+            )
+        }
         switch value {
         case .string(let identifier) where !identifier.isEmpty:
             return [identifier]
         case .array(let elements) where !elements.isEmpty:
             var distinct: [String?] = []
-            var seen: Set<String> = []
+            distinct.reserveCapacity(elements.count)
+            // Arrays are short: a scan is cheaper than hashing, until it is not.
+            var seen: Set<String>? = elements.count > 16 ? [] : nil
             for element in elements {
-                guard case .string(let identifier) = element, !identifier.isEmpty else { throw invalid }
-                if seen.insert(identifier).inserted { distinct.append(identifier) }
+                guard case .string(let identifier) = element, !identifier.isEmpty else { throw invalid() }
+                let isNew = seen?.insert(identifier).inserted ?? !distinct.contains(identifier)
+                if isNew { distinct.append(identifier) }
             }
             return distinct
         default:
-            throw invalid
+            throw invalid()
         }
     }
 

@@ -36,11 +36,6 @@ enum TextNormalization {
         return text.replacing(":::at:::", with: "@")
     }
 
-    /// Whether `text` has at most 128 Unicode scalars (the contract's "characters"), counted only when needed.
-    static func hasAtMost128Characters(_ text: String) -> Bool {
-        text.utf8.count <= 128 || text.unicodeScalars.count <= 128
-    }
-
     /// Space, tab, line feed, vertical tab, form feed, carriage return.
     private static func isASCIIWhitespace(_ byte: UInt8) -> Bool {
         byte == 0x20 || (0x09...0x0D).contains(byte)

@@ -1,17 +1,20 @@
 /// The user a raw event is about, normalized (events.md §1, `bsin`, `user_id`, `email`).
+///
+/// `bsin` and `user_id` are passed through as sent, so they stay text of the input; the email is
+/// normalized into a string of its own.
 public struct Identity: Sendable, Hashable {
-    public var bsin: String?
-    public var userID: String?
+    public var bsin: InputText?
+    public var userID: InputText?
     public var email: String?
 
-    public init(bsin: String? = nil, userID: String? = nil, email: String? = nil) {
+    public init(bsin: InputText? = nil, userID: InputText? = nil, email: String? = nil) {
         self.bsin = bsin
         self.userID = userID
         self.email = email
     }
 
-    /// The first of bsin, user_id, email: the per-user part of output keys.
-    public var primary: String? { bsin ?? userID ?? email }
+    /// Whether any of bsin, user_id, email is known: an event needs one.
+    public var isKnown: Bool { bsin != nil || userID != nil || email != nil }
 
     /// `identified` in the enriched event: a user_id or an email is known.
     public var isIdentified: Bool { userID != nil || email != nil }
@@ -19,7 +22,8 @@ public struct Identity: Sendable, Hashable {
 
 /// A raw event whose top-level fields have the right types and formats (stage 1: validate).
 ///
-/// Property-level rules (resources, scores, targets, items) belong to normalization.
+/// Property-level rules (resources, scores, targets, items) belong to normalization. Fields that are
+/// passed through as sent are ``InputText``: they are read from the raw event's bytes when written.
 public struct ValidatedEvent: Sendable {
     public var siteID: String
     /// Trimmed, lowercased and matching `^[a-z0-9][a-z0-9_.:-]{0,127}$`.
@@ -29,13 +33,15 @@ public struct ValidatedEvent: Sendable {
     public var properties: JSONObject
     /// The name the properties arrived under, for field paths in rejections.
     public var propertiesField: String
-    public var url: String?
-    public var href: String?
-    public var referer: String?
-    public var userAgent: String?
-    public var httpMethod: String?
-    public var ip: String?
-    public var messageID: String?
+    /// Where the properties lie in the input when they are compact JSON that can be copied as is.
+    public var compactProperties: Range<Int>?
+    public var url: InputText?
+    public var href: InputText?
+    public var referer: InputText?
+    public var userAgent: InputText?
+    public var httpMethod: InputText?
+    public var ip: InputText?
+    public var messageID: InputText?
     public var isTest: Bool
     /// Client event time, epoch milliseconds.
     public var timestamp: Int64?
@@ -68,24 +74,28 @@ public enum EventValidator {
         }
     }
 
-    public static func validate(_ object: JSONObject) throws(Rejection) -> ValidatedEvent {
-        let fields = RawFields(object)
-        let siteID = try validateSiteID(fields.siteID)
-        let eventType = try validateEventType(fields)
-        let identity = try validateIdentity(fields)
-        let (properties, propertiesField) = try validateProperties(fields)
-        let url = try optionalString(fields.url, "url")
-        let href = try optionalString(fields.href, "href")
-        let referer = try optionalString(fields.referer, "referer")
-        let userAgent = try optionalString(fields.userAgent, "user_agent")
-        let httpMethod = try optionalString(fields.httpMethod, "http_method")
-        let ip = try optionalString(fields.ip, "ip")
-        let messageID = try validateMessageID(fields.messageID)
+    /// Validates the top-level members of a raw event read from `input`.
+    public static func validate(
+        _ members: [InputMember],
+        input: UnsafeRawBufferPointer
+    ) throws(Rejection) -> ValidatedEvent {
+        let fields = RawFields(members, input: input)
+        let siteID = try validateSiteID(fields.siteID, input: input)
+        let eventType = try validateEventType(fields, input: input)
+        let identity = try validateIdentity(fields, input: input)
+        let (properties, propertiesField, compactProperties) = try validateProperties(fields)
+        let url = try optionalText(fields.url, "url")
+        let href = try optionalText(fields.href, "href")
+        let referer = try optionalText(fields.referer, "referer")
+        let userAgent = try optionalText(fields.userAgent, "user_agent")
+        let httpMethod = try optionalText(fields.httpMethod, "http_method")
+        let ip = try optionalText(fields.ip, "ip")
+        let messageID = try validateMessageID(fields.messageID, input: input)
         let isTest = try validateIsTest(fields.isTest)
-        let timestamp = try time(fields.timestamp, "timestamp")
-        let sentAt = try time(fields.sentAt, "sent_at")
-        let receivedAt = try time(fields.receivedAt, "received_at")
-        guard identity.primary != nil else {
+        let timestamp = try time(fields.timestamp, "timestamp", input: input)
+        let sentAt = try time(fields.sentAt, "sent_at", input: input)
+        let receivedAt = try time(fields.receivedAt, "received_at", input: input)
+        guard identity.isKnown else {
             throw Rejection(.missingIdentity, field: nil, "none of bsin, user_id or email is present")
         }
         if let reserved = properties.members.first(where: { isReservedAttribute($0.key) }) {
@@ -101,6 +111,7 @@ public enum EventValidator {
             identity: identity,
             properties: properties,
             propertiesField: propertiesField,
+            compactProperties: compactProperties,
             url: url,
             href: href,
             referer: referer,
@@ -116,28 +127,35 @@ public enum EventValidator {
         )
     }
 
-    private static func validateSiteID(_ value: JSONValue?) throws(Rejection) -> String {
-        guard let value, value != .string("") else {
+    private static func validateSiteID(_ value: InputValue?, input: UnsafeRawBufferPointer) throws(Rejection) -> String
+    {
+        guard let value else {
             throw Rejection(.missingField, field: "site_id", "site_id is required")
         }
-        guard case .string(let siteID) = value else {
+        guard case .text(let text) = value else {
             throw Rejection(.invalidField, field: "site_id", "site_id must be a string, not \(value.kindDescription)")
         }
-        guard TextNormalization.hasAtMost128Characters(siteID) else {
+        guard !text.isEmpty else {
+            throw Rejection(.missingField, field: "site_id", "site_id is required")
+        }
+        guard text.hasAtMost128Characters(in: input) else {
             throw Rejection(.invalidField, field: "site_id", "site_id is longer than 128 characters")
         }
-        return siteID
+        return text.string(in: input)
     }
 
-    private static func validateEventType(_ fields: RawFields) throws(Rejection) -> String {
+    private static func validateEventType(
+        _ fields: RawFields,
+        input: UnsafeRawBufferPointer
+    ) throws(Rejection) -> String {
         let (value, name) = fields.eventType.map { ($0, "event_type") } ?? (fields.type, "type")
         guard let value else {
             throw Rejection(.missingField, field: "event_type", "event_type (or its alias type) is required")
         }
-        guard case .string(let raw) = value else {
+        guard case .text(let text) = value else {
             throw Rejection(.invalidField, field: name, "\(name) must be a string, not \(value.kindDescription)")
         }
-        let eventType = TextNormalization.lowercased(TextNormalization.trimmed(raw))
+        let eventType = TextNormalization.lowercased(TextNormalization.trimmed(text.string(in: input)))
         guard !eventType.isEmpty else {
             throw Rejection(.missingField, field: name, "\(name) is empty")
         }
@@ -166,10 +184,13 @@ public enum EventValidator {
         }
     }
 
-    private static func validateIdentity(_ fields: RawFields) throws(Rejection) -> Identity {
-        let bsin = try optionalString(fields.bsin, "bsin")
-        let userID = try optionalString(fields.userID, "user_id")
-        let email = try optionalString(fields.email, "email").flatMap(normalizedEmail)
+    private static func validateIdentity(
+        _ fields: RawFields,
+        input: UnsafeRawBufferPointer
+    ) throws(Rejection) -> Identity {
+        let bsin = try optionalText(fields.bsin, "bsin")
+        let userID = try optionalText(fields.userID, "user_id")
+        let email = try optionalText(fields.email, "email").map { $0.string(in: input) }.flatMap(normalizedEmail)
         return Identity(
             bsin: bsin?.isEmpty == false ? bsin : nil,
             userID: userID?.isEmpty == false ? userID : nil,
@@ -190,7 +211,9 @@ public enum EventValidator {
         return email
     }
 
-    private static func validateProperties(_ fields: RawFields) throws(Rejection) -> (JSONObject, String) {
+    private static func validateProperties(
+        _ fields: RawFields
+    ) throws(Rejection) -> (JSONObject, String, Range<Int>?) {
         if fields.properties != nil && fields.attributes != nil {
             throw Rejection(
                 .ambiguousProperties,
@@ -198,17 +221,24 @@ public enum EventValidator {
                 "both properties and its alias attributes are present; send only one"
             )
         }
-        let (value, name) = fields.attributes.map { ($0, "attributes") } ?? (fields.properties, "properties")
-        guard let value else { return (JSONObject(), "properties") }
-        guard case .object(let object) = value else {
-            throw Rejection(.invalidField, field: name, "\(name) must be an object, not \(value.kindDescription)")
+        let (member, name) = fields.attributes.map { ($0, "attributes") } ?? (fields.properties, "properties")
+        guard let member else { return (JSONObject(), "properties", nil) }
+        guard case .value(.object(let object)) = member.value else {
+            throw Rejection(
+                .invalidField,
+                field: name,
+                "\(name) must be an object, not \(member.value.kindDescription)"
+            )
         }
-        return (object, name)
+        return (object, name, member.isCompact ? member.extent : nil)
     }
 
-    private static func validateMessageID(_ value: JSONValue?) throws(Rejection) -> String? {
+    private static func validateMessageID(
+        _ value: InputValue?,
+        input: UnsafeRawBufferPointer
+    ) throws(Rejection) -> InputText? {
         guard let value else { return nil }
-        guard case .string(let messageID) = value, TextNormalization.hasAtMost128Characters(messageID) else {
+        guard case .text(let messageID) = value, messageID.hasAtMost128Characters(in: input) else {
             throw Rejection(
                 .invalidField,
                 field: "message_id",
@@ -218,9 +248,9 @@ public enum EventValidator {
         return messageID.isEmpty ? nil : messageID
     }
 
-    private static func validateIsTest(_ value: JSONValue?) throws(Rejection) -> Bool {
+    private static func validateIsTest(_ value: InputValue?) throws(Rejection) -> Bool {
         guard let value else { return false }
-        guard case .bool(let isTest) = value else {
+        guard case .value(.bool(let isTest)) = value else {
             throw Rejection(
                 .invalidField,
                 field: "is_test",
@@ -230,20 +260,27 @@ public enum EventValidator {
         return isTest
     }
 
-    private static func optionalString(_ value: JSONValue?, _ name: String) throws(Rejection) -> String? {
+    private static func optionalText(_ value: InputValue?, _ name: String) throws(Rejection) -> InputText? {
         guard let value else { return nil }
-        guard case .string(let string) = value else {
+        guard case .text(let text) = value else {
             throw Rejection(.invalidField, field: name, "\(name) must be a string, not \(value.kindDescription)")
         }
-        return string
+        return text
     }
 
-    private static func time(_ value: JSONValue?, _ name: String) throws(Rejection) -> Int64? {
+    private static func time(
+        _ value: InputValue?,
+        _ name: String,
+        input: UnsafeRawBufferPointer
+    ) throws(Rejection) -> Int64? {
         guard let value else { return nil }
         do {
-            return try EventTime.milliseconds(from: value)
+            switch value {
+            case .text(let text): return try EventTime.milliseconds(fromText: text, in: input)
+            case .value(let value): return try EventTime.milliseconds(from: value)
+            }
         } catch {
-            throw timeRejection(error, value: value, field: name)
+            throw timeRejection(error, value: value.jsonValue(in: input), field: name)
         }
     }
 
@@ -260,27 +297,28 @@ public enum EventValidator {
     }
 }
 
-/// The top-level members of a raw event sorted into the known fields, in one pass.
+/// The top-level members of a raw event sorted into the known fields, in one pass; `null` is absent.
 private struct RawFields {
-    var siteID: JSONValue?
-    var eventType: JSONValue?
-    var type: JSONValue?
-    var bsin: JSONValue?
-    var userID: JSONValue?
-    var email: JSONValue?
-    var properties: JSONValue?
-    var attributes: JSONValue?
-    var url: JSONValue?
-    var href: JSONValue?
-    var referer: JSONValue?
-    var userAgent: JSONValue?
-    var httpMethod: JSONValue?
-    var ip: JSONValue?
-    var timestamp: JSONValue?
-    var sentAt: JSONValue?
-    var receivedAt: JSONValue?
-    var messageID: JSONValue?
-    var isTest: JSONValue?
+    var siteID: InputValue?
+    var eventType: InputValue?
+    var type: InputValue?
+    var bsin: InputValue?
+    var userID: InputValue?
+    var email: InputValue?
+    /// Whole members, so that their extent and form are known for copying.
+    var properties: InputMember?
+    var attributes: InputMember?
+    var url: InputValue?
+    var href: InputValue?
+    var referer: InputValue?
+    var userAgent: InputValue?
+    var httpMethod: InputValue?
+    var ip: InputValue?
+    var timestamp: InputValue?
+    var sentAt: InputValue?
+    var receivedAt: InputValue?
+    var messageID: InputValue?
+    var isTest: InputValue?
     var extra: [JSONMember] = []
     private var typePosition = 0
 
@@ -309,24 +347,26 @@ private struct RawFields {
         }
     }
 
-    init(_ object: JSONObject) {
-        for member in object.members {
+    init(_ members: [InputMember], input: UnsafeRawBufferPointer) {
+        var typeMember: InputMember? = nil
+        for member in members {
             guard let field = Self.field(member.key) else {
-                extra.append(member)
+                extra.append(JSONMember(key: member.key, value: member.value.jsonValue(in: input)))
                 continue
             }
-            let value: JSONValue? = member.value.isNull ? nil : member.value
+            let value: InputValue? = member.value.isNull ? nil : member.value
             switch field {
             case .siteID: siteID = value
             case .eventType: eventType = value
             case .type:
                 type = value
+                typeMember = member
                 typePosition = extra.count
             case .bsin: bsin = value
             case .userID: userID = value
             case .email: email = value
-            case .properties: properties = value
-            case .attributes: attributes = value
+            case .properties: properties = member.value.isNull ? nil : member
+            case .attributes: attributes = member.value.isNull ? nil : member
             case .url: url = value
             case .href: href = value
             case .referer: referer = value
@@ -340,9 +380,9 @@ private struct RawFields {
             case .isTest: isTest = value
             }
         }
-        if eventType != nil, let type {
+        if eventType != nil, type != nil, let typeMember {
             // `event_type` wins; a `type` next to it is an ordinary unknown field, kept under extra.
-            extra.insert(JSONMember(key: "type", value: type), at: typePosition)
+            extra.insert(JSONMember(key: "type", value: typeMember.value.jsonValue(in: input)), at: typePosition)
             self.type = nil
         }
     }
