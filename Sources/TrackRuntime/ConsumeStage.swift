@@ -86,11 +86,11 @@ struct ConsumeStage: Sendable {
     /// Lag per partition from the fetch high watermark (exact on every broker) and the age of the
     /// newest consumed record; one look per partition per batch.
     private func recordLag(of batch: ConsumerBatch, leavingEnd atEnd: inout Set<TopicPartition>) {
-        var newest: [Int32: (offset: Int64, timestamp: Int64?)] = [:]
+        var newest = PerPartition<(offset: Int64, timestamp: Int64?)>()
         for record in batch { newest[record.partition] = (record.offset, record.timestamp) }
         guard let topicName = batch.first?.topic else { return }
         let now = WallClock.milliseconds()
-        for (partition, last) in newest {
+        for (partition, last) in newest.entries {
             let topicPartition = TopicPartition(topic: topicName, partition: partition)
             atEnd.remove(topicPartition)
             guard let high = consumer.cachedWatermarks(topicPartition)?.high else { continue }

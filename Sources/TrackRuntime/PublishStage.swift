@@ -83,11 +83,14 @@ actor PublishStage {
 
     private func publish(_ work: ProcessedWork) async {
         let current = currentInputs(of: work)
-        var nextOffsets: [TopicPartition: Int64] = [:]
-        for input in current {
-            nextOffsets[TopicPartition(topic: inputTopic, partition: input.partition)] = input.offset + 1
-        }
-        guard !nextOffsets.isEmpty else { return }
+        var next = PerPartition<Int64>()
+        for input in current { next[input.partition] = input.offset + 1 }
+        guard !next.isEmpty else { return }
+        let nextOffsets = Dictionary(
+            uniqueKeysWithValues: next.entries.map {
+                (TopicPartition(topic: inputTopic, partition: $0.partition), $0.value)
+            }
+        )
         var publishable = work
         if current.count != work.inputs.count {
             publishable.output = work.output.keeping(current.lazy.flatMap { $0.outputs })
@@ -126,18 +129,25 @@ actor PublishStage {
     }
 
     /// Inputs whose partition this member still owns since before the batch was polled (and, in a
-    /// replay, that lie inside the range).
+    /// replay, that lie inside the range): usually all of them, returned without a copy.
     private func currentInputs(of work: ProcessedWork) -> [ProcessedInput] {
         let generation = work.batch.rebalanceGeneration
-        var verdicts: [Int32: Bool] = [:]
-        return work.inputs.filter { input in
-            if let end = rangeEnds?[input.partition], input.offset >= end { return false }
-            if let verdict = verdicts[input.partition] { return verdict }
+        var verdicts = PerPartition<Bool>()
+        var keepsAll = rangeEnds == nil
+        for input in work.inputs where verdicts[input.partition] == nil {
             let since = assignedSince[TopicPartition(topic: inputTopic, partition: input.partition)]
             let verdict = since.map { generation >= $0 } ?? false
             verdicts[input.partition] = verdict
-            return verdict
+            keepsAll = keepsAll && verdict
         }
+        if keepsAll { return work.inputs }
+        var current: [ProcessedInput] = []
+        current.reserveCapacity(work.inputs.count)
+        for input in work.inputs where verdicts[input.partition] == true {
+            if let end = rangeEnds?[input.partition], input.offset >= end { continue }
+            current.append(input)
+        }
+        return current
     }
 
     /// Hands a batch's outputs to the producer (without copying them) and awaits their

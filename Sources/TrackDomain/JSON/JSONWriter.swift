@@ -88,7 +88,7 @@ public struct JSONWriter: ~Copyable {
         buffer.appendUninitialized(count: comma + length + 3) { output in
             if comma == 1 { output[0] = UInt8(ascii: ",") }
             output[comma] = UInt8(ascii: "\"")
-            (output + comma + 1).initialize(from: key.utf8Start, count: length)
+            copyBytes(from: key.utf8Start, to: output + comma + 1, count: length)
             output[comma + length + 1] = UInt8(ascii: "\"")
             output[comma + length + 2] = UInt8(ascii: ":")
         }
@@ -148,7 +148,7 @@ public struct JSONWriter: ~Copyable {
         buffer.appendUninitialized(count: comma + utf8.count + 2) { output in
             if comma == 1 { output[0] = UInt8(ascii: ",") }
             output[comma] = UInt8(ascii: "\"")
-            if let base = utf8.baseAddress { (output + comma + 1).initialize(from: base, count: utf8.count) }
+            if let base = utf8.baseAddress { copyBytes(from: base, to: output + comma + 1, count: utf8.count) }
             output[comma + utf8.count + 1] = UInt8(ascii: "\"")
         }
         return true
@@ -171,8 +171,9 @@ public struct JSONWriter: ~Copyable {
                 if comma == 1 { output[0] = UInt8(ascii: ",") }
                 output[comma] = UInt8(ascii: "\"")
                 if let base = input.baseAddress {
-                    (output + comma + 1).initialize(
+                    copyBytes(
                         from: (base + range.lowerBound).assumingMemoryBound(to: UInt8.self),
+                        to: output + comma + 1,
                         count: range.count
                     )
                 }
@@ -394,7 +395,7 @@ struct ByteBuffer: ~Copyable {
     mutating func append(contentsOf bytes: UnsafeBufferPointer<UInt8>) {
         guard let base = bytes.baseAddress, !bytes.isEmpty else { return }
         reserve(bytes.count)
-        (storage + count).initialize(from: base, count: bytes.count)
+        copyBytes(from: base, to: storage + count, count: bytes.count)
         count += bytes.count
     }
 
@@ -412,6 +413,35 @@ struct ByteBuffer: ~Copyable {
         reserve(length)
         body(storage + count)
         count += length
+    }
+}
+
+/// Copies `count` bytes. Most copies here are keys and short values: up to 32 bytes they take two
+/// overlapping loads and stores in line, where a call to `memcpy` would cost more than the copy.
+@inline(__always)
+private func copyBytes(from source: UnsafePointer<UInt8>, to destination: UnsafeMutablePointer<UInt8>, count: Int) {
+    let from = UnsafeRawPointer(source)
+    let to = UnsafeMutableRawPointer(destination)
+    switch count {
+    case 16...32:
+        let head = from.loadUnaligned(as: SIMD16<UInt8>.self)
+        let tail = from.loadUnaligned(fromByteOffset: count - 16, as: SIMD16<UInt8>.self)
+        to.storeBytes(of: head, as: SIMD16<UInt8>.self)
+        to.storeBytes(of: tail, toByteOffset: count - 16, as: SIMD16<UInt8>.self)
+    case 8..<16:
+        let head = from.loadUnaligned(as: UInt64.self)
+        let tail = from.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
+        to.storeBytes(of: head, as: UInt64.self)
+        to.storeBytes(of: tail, toByteOffset: count - 8, as: UInt64.self)
+    case 4..<8:
+        let head = from.loadUnaligned(as: UInt32.self)
+        let tail = from.loadUnaligned(fromByteOffset: count - 4, as: UInt32.self)
+        to.storeBytes(of: head, as: UInt32.self)
+        to.storeBytes(of: tail, toByteOffset: count - 4, as: UInt32.self)
+    case 0..<4:
+        for offset in 0..<count { destination[offset] = source[offset] }
+    default:
+        destination.initialize(from: source, count: count)
     }
 }
 
