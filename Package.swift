@@ -92,7 +92,10 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            swiftSettings: strictSwift
+            swiftSettings: strictSwift,
+            // jemalloc instead of glibc's malloc: outputs are allocated on worker threads and freed
+            // on librdkafka's (docs/operations.md, "Allocator").
+            linkerSettings: [.linkedLibrary("jemalloc", .when(platforms: [.linux]))]
         ),
         .executableTarget(
             name: "kafka-bench",

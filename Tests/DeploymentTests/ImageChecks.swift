@@ -2,8 +2,9 @@ import Foundation
 import TrackPipeline
 
 extension Deployment {
-    /// Packages the runtime stage must install (the bot detector reads uap-core's regexes).
-    static let runtimePackages: Set<String> = ["librdkafka1", "uap-core", "ca-certificates"]
+    /// Packages the runtime stage must install (the bot detector reads uap-core's regexes; the binary
+    /// links jemalloc).
+    static let runtimePackages: Set<String> = ["librdkafka1", "libjemalloc2", "uap-core", "ca-certificates"]
 
     /// The build and runtime stages of the Dockerfile.
     func dockerfileProblems() throws -> [String] {
@@ -16,7 +17,9 @@ extension Deployment {
         if build.image.range(of: #"^swift:6\.[0-9]+(\.[0-9]+)?-noble$"#, options: .regularExpression) == nil {
             problems.append("build stage FROM \(build.image): want a pinned swift:6.x-noble (Ubuntu 24.04) image")
         }
-        if !build.aptPackages.contains("librdkafka-dev") { problems.append("build stage: install librdkafka-dev") }
+        for package in ["librdkafka-dev", "libjemalloc-dev"] where !build.aptPackages.contains(package) {
+            problems.append("build stage: install \(package)")
+        }
         let buildCommand = build.shellCommands.first { $0.hasPrefix("swift build") && $0.contains("--product") } ?? ""
         let buildWords = buildCommand.split(separator: " ").map(String.init)
         for part in [["-c", "release"], ["--static-swift-stdlib"], ["--product", "trackstream"]]

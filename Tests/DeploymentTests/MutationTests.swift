@@ -206,10 +206,26 @@ struct MutationTests {
         Mutation(
             name: "the runtime without librdkafka",
             file: .dockerfile,
-            find: "librdkafka1 uap-core",
-            replace: "uap-core",
+            find: "librdkafka1 libjemalloc2",
+            replace: "libjemalloc2",
             check: .dockerfile,
             expected: "install librdkafka1"
+        ),
+        Mutation(
+            name: "the runtime without jemalloc",
+            file: .dockerfile,
+            find: "libjemalloc2 uap-core",
+            replace: "uap-core",
+            check: .dockerfile,
+            expected: "install libjemalloc2"
+        ),
+        Mutation(
+            name: "the build without jemalloc's headers",
+            file: .dockerfile,
+            find: "libjemalloc-dev pkg-config",
+            replace: "pkg-config",
+            check: .dockerfile,
+            expected: "build stage: install libjemalloc-dev"
         ),
         Mutation(
             name: "the runtime as root",
