@@ -7,7 +7,8 @@ public import TrackDomain
 public protocol RecordProcessing: Sendable {
     /// Appends the outputs of one raw record to `output`; throwing means "could not process", not
     /// "bad data" (the caller then rolls `output` back).
-    func process(
+    /// Mutating: a processor may remember what it has seen (each worker holds its own copy).
+    mutating func process(
         value: UnsafeRawBufferPointer?,
         source: SourceCoordinates,
         into output: inout OutputBuffer
@@ -71,7 +72,8 @@ struct ProcessedInput: Sendable {
 /// The processing stage: validate → normalize/expand → signals → encode for a whole batch in one
 /// actor hop. Several run in parallel; each owns the CPU work of the batches it is given.
 actor ProcessStage {
-    private let processor: any RecordProcessing
+    /// This worker's own copy.
+    private var processor: any RecordProcessing
     private let inputTopic: String
     private let outputs: OutputTopics
     private let attempts: Int

@@ -45,12 +45,9 @@ struct ProcessCommand: AsyncParsableCommand {
         let clock = ContinuousClock()
         let started = clock.now
         let summary: OfflineRunSummary
+        var run = OfflineRun(processor: processor, topic: sourceTopic, reportProgress: !quiet)
         do {
-            summary = try OfflineRun(
-                processor: processor,
-                topic: sourceTopic,
-                reportProgress: !quiet
-            ).run(input: input, outputDirectory: outputDir)
+            summary = try run.run(input: input, outputDirectory: outputDir)
         } catch {
             Self.printError("trackstream process: \(error)")
             throw ExitCode(2)
@@ -104,7 +101,7 @@ private struct OfflineRunError: Error, CustomStringConvertible {
 
 /// Streams a JSONL file through the processor into three JSONL files.
 private struct OfflineRun {
-    let processor: EventProcessor
+    var processor: EventProcessor
     let topic: String
     let reportProgress: Bool
     private let progressInterval = 100_000
@@ -115,7 +112,7 @@ private struct OfflineRun {
         self.reportProgress = reportProgress
     }
 
-    func run(input: String, outputDirectory: String) throws -> OfflineRunSummary {
+    mutating func run(input: String, outputDirectory: String) throws -> OfflineRunSummary {
         guard let reader = FileHandle(forReadingAtPath: input) else {
             throw OfflineRunError(description: "cannot open \(input) for reading; check the path and permissions")
         }
@@ -154,7 +151,7 @@ private struct OfflineRun {
         return summary
     }
 
-    private func process(
+    private mutating func process(
         _ line: UnsafeRawBufferPointer,
         summary: inout OfflineRunSummary,
         enriched: inout OutputFile,

@@ -1,23 +1,25 @@
 import Testing
 import TrackDomain
 
-@Suite("Sharing one processor between tasks")
+@Suite("Copies of one processor in concurrent tasks")
 struct ConcurrencyTests {
-    @Test("concurrent tasks get the same bytes as a sequential run")
+    @Test("concurrent tasks, each with its own copy, get the same bytes as a sequential run")
     func concurrentProcessing() async {
         let lines = PropertyTests.fixtureLines
         let processor = TestSupport.processor(GoldenFixtureTests.configuration, bots: .builtIn())
-        func run(_ index: Int) -> ProcessingOutcome {
+        @Sendable func run(_ index: Int, with processor: inout EventProcessor) -> ProcessingOutcome {
             processor.process(
                 value: lines[index],
                 source: SourceCoordinates(topic: "t", partition: 0, offset: Int64(index))
             )
         }
-        let sequential = lines.indices.map(run)
+        var sequentialProcessor = processor
+        let sequential = lines.indices.map { run($0, with: &sequentialProcessor) }
         let concurrent = await withTaskGroup(of: [(Int, ProcessingOutcome)].self) { group in
             for worker in 0..<4 {
                 group.addTask {
-                    stride(from: worker, to: lines.count, by: 4).map { ($0, run($0)) }
+                    var own = processor
+                    return stride(from: worker, to: lines.count, by: 4).map { ($0, run($0, with: &own)) }
                 }
             }
             var results: [Int: ProcessingOutcome] = [:]

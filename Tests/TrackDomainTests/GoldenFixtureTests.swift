@@ -38,7 +38,7 @@ struct GoldenFixtureTests {
     }
 
     static func process(_ input: Data, topic: String) -> (enriched: [UInt8], signals: [UInt8], rejected: [UInt8]) {
-        let processor = EventProcessor(configuration: configuration, botDetector: .builtIn())
+        var processor = EventProcessor(configuration: configuration, botDetector: .builtIn())
         var lines = input.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
         if lines.last?.isEmpty == true { lines.removeLast() }
         var enriched: [UInt8] = []

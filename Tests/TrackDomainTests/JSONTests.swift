@@ -238,8 +238,13 @@ struct BotDetectorTests {
     ])
     func builtInList(_ userAgent: String, _ isBot: Bool) {
         let detector = BotDetector.builtIn()
+        var cache = BotVerdictCache()
+        let first = cache.isBot(userAgent: userAgent, detector: detector)
+        let second = cache.isBot(userAgent: userAgent, detector: detector)
         #expect(detector.isBot(userAgent: userAgent) == isBot)
-        #expect(detector.isBot(userAgent: userAgent) == isBot, "cached answer")
+        #expect(first == isBot)
+        #expect(second == isBot, "cached answer")
+        #expect(cache.count == (userAgent.isEmpty ? 0 : 1))
     }
 
     @Test("patterns that do not compile are reported, not fatal")
@@ -257,12 +262,32 @@ struct BotDetectorTests {
 
     @Test("the cache stays bounded")
     func boundedCache() {
-        let detector = BotDetector(
-            patterns: [.init(regex: "bot", caseInsensitive: false)],
-            sourceDescription: "t",
-            cacheCapacity: 4
-        )
-        for index in 0..<20 { _ = detector.isBot(userAgent: "agent \(index)") }
-        #expect(detector.isBot(userAgent: "a bot"))
+        let detector = BotDetector(patterns: [.init(regex: "bot", caseInsensitive: false)], sourceDescription: "t")
+        var cache = BotVerdictCache(capacity: 4)
+        for index in 0..<20 {
+            _ = cache.isBot(userAgent: "agent \(index)", detector: detector)
+            #expect(cache.count <= 4)
+        }
+        let verdict = cache.isBot(userAgent: "a bot", detector: detector)
+        #expect(verdict)
+    }
+
+    @Test("a user agent read from the input is looked up by its bytes and gets the same verdict")
+    func inputUserAgents() {
+        let detector = BotDetector.builtIn()
+        var cache = BotVerdictCache()
+        let input = Array("xxGooglebot/2.1yyMozilla/5.0".utf8)
+        let verdicts = input.withUnsafeBytes { bytes in
+            [
+                cache.isBot(userAgent: .verbatim(2..<15), in: bytes, detector: detector),
+                cache.isBot(userAgent: .verbatim(17..<28), in: bytes, detector: detector),
+                cache.isBot(userAgent: .verbatim(0..<0), in: bytes, detector: detector),
+            ]
+        }
+        #expect(verdicts == [true, false, false])
+        #expect(cache.count == 2)
+        let byString = cache.isBot(userAgent: "Googlebot/2.1", detector: detector)
+        #expect(byString, "the verdict the bytes left")
+        #expect(cache.count == 2, "found, not added again")
     }
 }

@@ -19,6 +19,7 @@ struct PropertyTests {
     @discardableResult
     static func checkGuarantees(_ value: [UInt8], offset: Int64 = 7) -> [String] {
         let source = SourceCoordinates(topic: "prop", partition: 1, offset: offset)
+        var processor = Self.processor
         let outcome = processor.process(value: value, source: source)
         if outcome.rejection != nil {
             #expect(outcome.enriched.isEmpty && outcome.signals.isEmpty)

@@ -412,7 +412,7 @@ private let rules: [RejectionRule] = [
 struct RejectionRuleTests {
     @Test(arguments: rules)
     func rejects(_ rule: RejectionRule) {
-        let processor = TestSupport.processor(rule.configuration)
+        var processor = TestSupport.processor(rule.configuration)
         let outcome = processor.process(value: rule.value, source: TestSupport.source)
         #expect(outcome.enriched.isEmpty)
         #expect(outcome.signals.isEmpty)
@@ -451,7 +451,8 @@ struct RejectionRuleTests {
 
     @Test("a value that is not UTF-8 travels as payload_base64")
     func base64Payload() {
-        let outcome = TestSupport.processor().process(value: [0x7B, 0xFF, 0x7D], source: TestSupport.source)
+        var processor = TestSupport.processor()
+        let outcome = processor.process(value: [0x7B, 0xFF, 0x7D], source: TestSupport.source)
         let rejection = TestSupport.object(outcome.rejection)
         #expect(rejection.string("payload_base64") == "e/99")
         #expect(rejection["payload"] == nil)
@@ -460,7 +461,8 @@ struct RejectionRuleTests {
 
     @Test("a tombstone has a null payload")
     func tombstonePayload() {
-        let outcome = TestSupport.processor().process(value: [UInt8]?.none, source: TestSupport.source)
+        var processor = TestSupport.processor()
+        let outcome = processor.process(value: [UInt8]?.none, source: TestSupport.source)
         #expect(TestSupport.object(outcome.rejection)["payload"] == .null)
     }
 

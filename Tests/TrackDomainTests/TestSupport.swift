@@ -16,7 +16,8 @@ enum TestSupport {
         configuration: ProcessingConfiguration = .default,
         source: SourceCoordinates = TestSupport.source
     ) -> ProcessingOutcome {
-        processor(configuration).process(value: Array(json.utf8), source: source)
+        var processor = processor(configuration)
+        return processor.process(value: Array(json.utf8), source: source)
     }
 
     /// Parses an output value written by the processor; outputs are always valid JSON objects.

@@ -108,7 +108,7 @@ struct FailureTests {
             logger: Logger(label: "poison-test")
         )
         try await service.run()
-        #expect(processor.attempts.withLock { $0 } == 3, "three attempts, then the rejection")
+        #expect(processor.attempts.value == 3, "three attempts, then the rejection")
         #expect(service.statistics.consumed == 3)
         #expect(service.statistics.enriched == 2)
         let rejected = try await readAll(pipeline.rejected, partitions: 1, broker: broker)
@@ -130,8 +130,9 @@ extension FailureTests {
             #"{"site_id":"s","event_type":"viewed","bsin":"u2","message_id":"m-dup","url":"https://a.example/y","properties":{"blob":"\#(blob)"}}"#
         let small = #"{"site_id":"s","event_type":"viewed","bsin":"u1","url":"https://a.example/x"}"#
         // A producer limit between the size of the large event's enriched output and its rejection.
+        var sizing = Self.sizing
         let enrichedSize = try #require(
-            Self.sizing.process(value: Array(large.utf8), source: Self.sizingSource).enriched.first
+            sizing.process(value: Array(large.utf8), source: Self.sizingSource).enriched.first
         )
         .value.count
         let rejectionSize = Self.undeliverableRejection(of: large).count
@@ -165,7 +166,8 @@ extension FailureTests {
         let small = #"{"site_id":"s","event_type":"viewed","bsin":"u1","url":"https://a.example/x"}"#
         // A producer limit above every output of the small event and the payload-less rejection,
         // below the large event's enriched output and its full rejection.
-        let smallOutcome = Self.sizing.process(value: Array(small.utf8), source: Self.sizingSource)
+        var sizing = Self.sizing
+        let smallOutcome = sizing.process(value: Array(small.utf8), source: Self.sizingSource)
         let fullRejection = Self.undeliverableRejection(of: large)
         let stripped = try #require(
             RejectionEncoder.withoutPayload(
@@ -255,10 +257,16 @@ extension FailureTests {
     }
 }
 
-/// Throws for every record that contains `"poison"`; counts the attempts.
-final class PoisonedProcessor: RecordProcessing {
-    let inner: EventProcessor
-    let attempts = Mutex(0)
+/// Throws for every record that contains `"poison"`; counts the attempts of all its copies.
+struct PoisonedProcessor: RecordProcessing {
+    var inner: EventProcessor
+    let attempts = Attempts()
+
+    final class Attempts: Sendable {
+        private let count = Mutex(0)
+        var value: Int { count.withLock { $0 } }
+        func increment() { count.withLock { $0 += 1 } }
+    }
 
     init(inner: EventProcessor) { self.inner = inner }
 
@@ -266,13 +274,13 @@ final class PoisonedProcessor: RecordProcessing {
         var description: String { "the record is poison" }
     }
 
-    func process(
+    mutating func process(
         value: UnsafeRawBufferPointer?,
         source: SourceCoordinates,
         into output: inout OutputBuffer
     ) throws -> RecordOutcome {
         if let value, String(decoding: value, as: UTF8.self).contains("poison") {
-            attempts.withLock { $0 += 1 }
+            attempts.increment()
             throw Poisoned()
         }
         return inner.process(value: value, source: source, into: &output)

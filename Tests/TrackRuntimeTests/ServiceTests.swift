@@ -28,7 +28,7 @@ struct ServiceTests {
 
         // The same values the domain gives for the same records and coordinates, byte for byte.
         let loaded = try PipelineLoader.load(path: pipeline.file)
-        let processor = EventProcessor(
+        var processor = EventProcessor(
             configuration: loaded.processingConfiguration(),
             botDetector: BotDetectorLoader.load().detector
         )

@@ -70,7 +70,7 @@ struct ContractConformanceTests {
 
     @Test("without acme-news's 0..10 scale, its high scores are rejected as invalid_score")
     func siteScalesMatter() {
-        let processor = EventProcessor(configuration: .default, botDetector: .builtIn())
+        var processor = EventProcessor(configuration: .default, botDetector: .builtIn())
         let source = SourceCoordinates(topic: "track.raw", partition: 0, offset: 0)
         let invalidScores = run.events.filter { !$0.isMalformed && $0.eventType == "liked" }
             .map { processor.process(value: $0.value, source: source) }

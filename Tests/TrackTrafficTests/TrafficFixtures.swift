@@ -29,7 +29,7 @@ struct ProcessedTraffic: Sendable {
         events = generateEvents(count: count, seed: seed)
         let uapCore = UAPCoreSpiders.detector()
         usesUAPCore = uapCore != nil
-        let processor = EventProcessor(
+        var processor = EventProcessor(
             configuration: trafficProcessingConfiguration(),
             botDetector: uapCore ?? .builtIn()
         )

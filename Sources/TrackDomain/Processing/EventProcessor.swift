@@ -1,15 +1,19 @@
 /// The event contract as one pure function: raw record in, enriched events and signals or one rejection out.
 ///
 /// Runs the stages in order — decode → validate → normalize/expand → signals → encode — and turns
-/// any ``Rejection`` into the rejection envelope. It holds no mutable state of its own (the bot
-/// detector's cache is internally synchronized), so one processor can serve several threads.
-/// The same value and coordinates always give byte-identical outputs.
+/// any ``Rejection`` into the rejection envelope. The same value and coordinates always give
+/// byte-identical outputs.
+///
+/// A processor value belongs to one worker: it remembers the bot verdicts of the user agents it has
+/// seen (processing is `mutating`), so copies are independent and nothing is locked per record.
+/// Give each concurrent worker its own copy.
 public struct EventProcessor: Sendable {
     public let configuration: ProcessingConfiguration
     public let botDetector: BotDetector
     private let normalizer: EventNormalizer
     private let signalDeriver: SignalDeriver
     private let rejectionEncoder: RejectionEncoder
+    private var botVerdicts = BotVerdictCache()
 
     public init(configuration: ProcessingConfiguration, botDetector: BotDetector) {
         self.configuration = configuration
@@ -21,7 +25,7 @@ public struct EventProcessor: Sendable {
 
     /// Processes one raw record, appending its outputs to `output`. `value` nil is a tombstone,
     /// rejected as `invalid_json`. Rejections get no key: the runtime gives them the input's key.
-    public func process(
+    public mutating func process(
         value: UnsafeRawBufferPointer?,
         source: SourceCoordinates,
         into output: inout OutputBuffer
@@ -45,7 +49,7 @@ public struct EventProcessor: Sendable {
             )
             let eventID =
                 normalized.event.messageID.map { EventID(messageID: $0, in: input) } ?? EventID(source: source)
-            let isBot = botDetector.isBot(userAgent: normalized.event.userAgent, in: input)
+            let isBot = botVerdicts.isBot(userAgent: normalized.event.userAgent, in: input, detector: botDetector)
             let signals = signalDeriver.signals(for: normalized)
             let key = EnrichedEventEncoder.appendOutputKey(normalized.event, input: input, to: &output)
             let enriched = EnrichedEventEncoder().encode(
@@ -66,7 +70,7 @@ public struct EventProcessor: Sendable {
     }
 
     /// Processes one raw record into self-contained records; for tests, tools and the offline runner.
-    public func process(value: UnsafeRawBufferPointer?, source: SourceCoordinates) -> ProcessingOutcome {
+    public mutating func process(value: UnsafeRawBufferPointer?, source: SourceCoordinates) -> ProcessingOutcome {
         var output = OutputBuffer(capacity: 2048, expectedRecords: 4)
         let outcome = process(value: value, source: source, into: &output)
         let encoded = output.finish()
@@ -83,7 +87,7 @@ public struct EventProcessor: Sendable {
     }
 
     /// Processes a byte array; a convenience for tests, tools and the offline runner.
-    public func process(value: [UInt8]?, source: SourceCoordinates) -> ProcessingOutcome {
+    public mutating func process(value: [UInt8]?, source: SourceCoordinates) -> ProcessingOutcome {
         guard let value else { return process(value: UnsafeRawBufferPointer?.none, source: source) }
         return value.withUnsafeBytes { process(value: $0, source: source) }
     }

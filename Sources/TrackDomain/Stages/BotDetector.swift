@@ -1,19 +1,16 @@
-import Synchronization
-
-/// Decides `is_bot` from the user agent with crawler regexes, caching the answer per user agent.
+/// Decides `is_bot` from the user agent with crawler regexes.
 ///
 /// The regexes normally come from Debian's `uap-core` (`device_parsers` whose replacement is
 /// `Spider`); loading that file is I/O, so the caller reads it and passes the patterns in. Without
 /// it, ``builtIn()`` applies a short list of well-known crawler markers. Patterns can be compiled here
-/// with Swift `Regex` (``init(patterns:sourceDescription:cacheCapacity:)``, no Foundation), or by the
-/// caller with any engine and passed as ``Matcher`` closures: `TrackPipeline` uses ICU through
+/// with Swift `Regex` (``init(patterns:sourceDescription:)``, no Foundation), or by the caller with
+/// any engine and passed as ``Matcher`` closures: `TrackPipeline` uses ICU through
 /// `NSRegularExpression`, about five times faster than Swift `Regex` on uap-core's patterns
 /// (0.16 ms against 0.8 ms per new user agent).
 ///
-/// Traffic carries few distinct user agents (hundreds, against millions of events), so each is
-/// matched once and remembered. The cache is bounded: when it reaches ``cacheCapacity`` entries it is
-/// emptied and refilled, which keeps memory flat under a flood of unique user agents. Matching runs
-/// outside the lock; a hit costs one uncontended lock and one dictionary look-up.
+/// The detector is immutable and shared. Traffic carries few distinct user agents (hundreds, against
+/// millions of events), so each worker remembers the verdicts it has reached in a
+/// ``BotVerdictCache`` of its own, with no lock.
 public final class BotDetector: Sendable {
     /// One crawler regex in ICU/PCRE syntax as uap-core writes it.
     public struct Pattern: Sendable, Hashable {
@@ -33,28 +30,18 @@ public final class BotDetector: Sendable {
     public let sourceDescription: String
     /// Patterns that did not compile and were left out, with the reason; empty when all compiled.
     public let skippedPatterns: [String]
-    /// The most user agents remembered at once.
-    public let cacheCapacity: Int
 
     private let matchers: [Matcher]
-    private let cache: Mutex<[UserAgentKey: Bool]>
 
     /// Uses matchers compiled by the caller; `skippedPatterns` lists those it could not compile.
-    public init(
-        matchers: [Matcher],
-        sourceDescription: String,
-        skippedPatterns: [String] = [],
-        cacheCapacity: Int = 10_000
-    ) {
+    public init(matchers: [Matcher], sourceDescription: String, skippedPatterns: [String] = []) {
         self.matchers = matchers
         self.skippedPatterns = skippedPatterns
         self.sourceDescription = sourceDescription
-        self.cacheCapacity = max(1, cacheCapacity)
-        self.cache = Mutex([:])
     }
 
     /// Compiles `patterns` once with Swift `Regex`; patterns it refuses are reported in ``skippedPatterns``.
-    public convenience init(patterns: [Pattern], sourceDescription: String, cacheCapacity: Int = 10_000) {
+    public convenience init(patterns: [Pattern], sourceDescription: String) {
         var matchers: [Matcher] = []
         var skipped: [String] = []
         for pattern in patterns {
@@ -65,12 +52,7 @@ public final class BotDetector: Sendable {
                 skipped.append("\(pattern.regex.prefix(80)): \(error)")
             }
         }
-        self.init(
-            matchers: matchers,
-            sourceDescription: sourceDescription,
-            skippedPatterns: skipped,
-            cacheCapacity: cacheCapacity
-        )
+        self.init(matchers: matchers, sourceDescription: sourceDescription, skippedPatterns: skipped)
     }
 
     /// The fallback when uap-core's regexes are not installed: common crawler and HTTP-library markers.
@@ -89,26 +71,48 @@ public final class BotDetector: Sendable {
     }
 
     /// `true` when the user agent matches a crawler pattern; nil and empty user agents are not bots.
+    /// Runs the patterns every time: see ``BotVerdictCache`` to remember verdicts.
     public func isBot(userAgent: String?) -> Bool {
-        guard var userAgent, !userAgent.isEmpty else { return false }
-        return userAgent.withUTF8 { verdict(for: $0) }
-    }
-
-    /// ``isBot(userAgent:)`` for a user agent of the raw event `input`: a known one is looked up by
-    /// its bytes, without building a string.
-    public func isBot(userAgent: InputText?, in input: UnsafeRawBufferPointer) -> Bool {
         guard let userAgent, !userAgent.isEmpty else { return false }
-        return userAgent.withUTF8(in: input) { verdict(for: $0) }
+        return matchers.contains { $0(userAgent) }
+    }
+}
+
+/// The verdicts one worker has reached, so that each user agent is matched once.
+///
+/// A value belongs to one worker (an ``EventProcessor`` value carries one), so it needs no lock. It
+/// is bounded: when it reaches ``capacity`` entries it is emptied and refilled, which keeps memory
+/// flat under a flood of unique user agents. Known user agents are looked up by their bytes.
+public struct BotVerdictCache: Sendable {
+    /// The most user agents remembered at once.
+    public let capacity: Int
+    private var verdicts: [UserAgentKey: Bool] = [:]
+
+    public init(capacity: Int = 10_000) {
+        self.capacity = max(1, capacity)
     }
 
-    private func verdict(for userAgent: UnsafeBufferPointer<UInt8>) -> Bool {
-        if let known = cache.withLock({ $0[UserAgentKey(borrowing: userAgent)] }) { return known }
+    /// How many user agents are remembered.
+    public var count: Int { verdicts.count }
+
+    /// ``BotDetector/isBot(userAgent:)``, remembered.
+    public mutating func isBot(userAgent: String?, detector: BotDetector) -> Bool {
+        guard var userAgent, !userAgent.isEmpty else { return false }
+        return userAgent.withUTF8 { verdict(for: $0, detector: detector) }
+    }
+
+    /// ``BotDetector/isBot(userAgent:)`` for a user agent of the raw event `input`, remembered.
+    public mutating func isBot(userAgent: InputText?, in input: UnsafeRawBufferPointer, detector: BotDetector) -> Bool {
+        guard let userAgent, !userAgent.isEmpty else { return false }
+        return userAgent.withUTF8(in: input) { verdict(for: $0, detector: detector) }
+    }
+
+    private mutating func verdict(for userAgent: UnsafeBufferPointer<UInt8>, detector: BotDetector) -> Bool {
+        if let known = verdicts[UserAgentKey(borrowing: userAgent)] { return known }
         let text = String(decoding: userAgent, as: UTF8.self)
-        let verdict = matchers.contains { $0(text) }
-        cache.withLock { cache in
-            if cache.count >= cacheCapacity { cache.removeAll(keepingCapacity: true) }
-            cache[UserAgentKey(owning: text)] = verdict
-        }
+        let verdict = detector.isBot(userAgent: text)
+        if verdicts.count >= capacity { verdicts.removeAll(keepingCapacity: true) }
+        verdicts[UserAgentKey(owning: text)] = verdict
         return verdict
     }
 }
@@ -116,8 +120,8 @@ public final class BotDetector: Sendable {
 /// A user agent as a cache key that hashes and compares as its UTF-8 bytes, so that a look-up can
 /// use bytes borrowed from the input instead of a new string.
 private struct UserAgentKey: Hashable, @unchecked Sendable {
-    // @unchecked: a borrowed key only lives for one look-up, inside the cache's lock; keys stored in
-    // the cache always own their text.
+    // @unchecked: a borrowed key only lives for one look-up; keys stored in a cache always own
+    // their text.
     private enum Text {
         case owned(String)
         case borrowed(UnsafeBufferPointer<UInt8>)
