@@ -141,77 +141,25 @@ public struct JSONParser {
         guard depth <= Self.maximumDepth else {
             throw error("nesting deeper than \(Self.maximumDepth) levels")
         }
-        index += 1
         var members: [JSONMember] = []
         members.reserveCapacity(depth == 1 ? 16 : 4)
-        skipWhitespace()
-        if peek() == UInt8(ascii: "}") {
-            index += 1
-            return JSONObject(members: members)
-        }
-        var seenKeys: Set<String>? = nil
-        var keyFingerprints: UInt64 = 0
-        while true {
-            skipWhitespace()
-            guard peek() == UInt8(ascii: "\"") else { throw error("expected a string key") }
-            let keyOffset = index
-            let key = try parseString()
-            let fingerprint =
-                lastStringHadEscapes
-                ? UInt64.max : Self.fingerprint(of: UnsafeBufferPointer(rebasing: bytes[(keyOffset + 1)..<(index - 1)]))
-            if keyFingerprints & fingerprint != 0 {
-                try rejectDuplicate(key, at: keyOffset, among: members.lazy.map(\.key), seenKeys: &seenKeys)
-            }
-            keyFingerprints |= fingerprint
-            skipWhitespace()
-            guard peek() == UInt8(ascii: ":") else { throw error("expected ':' after a key") }
-            index += 1
-            skipWhitespace()
-            let value = try parseValue(depth: depth)
-            members.append(JSONMember(key: key, value: value))
-            skipWhitespace()
-            switch peek() {
-            case UInt8(ascii: ","):
-                index += 1
-            case UInt8(ascii: "}"):
-                index += 1
-                return JSONObject(members: members)
-            case nil:
-                throw error("unexpected end of input in an object")
-            default:
-                throw error("expected ',' or '}' in an object")
-            }
-        }
+        guard try opensObject() else { return JSONObject(members: members) }
+        var keys = KeyCheck()
+        repeat {
+            let key = try parseMemberKey(after: members, keyOf: \.key, checking: &keys)
+            members.append(JSONMember(key: key, value: try parseValue(depth: depth)))
+        } while try continuesObject()
+        return JSONObject(members: members)
     }
 
     /// ``parseObject(depth:)`` for the top level of an event, keeping strings as ``InputText``.
     private mutating func parseInputObject() throws(JSONParseError) -> [InputMember] {
-        index += 1
         var members: [InputMember] = []
         members.reserveCapacity(24)
-        skipWhitespace()
-        if peek() == UInt8(ascii: "}") {
-            index += 1
-            return members
-        }
-        var seenKeys: Set<String>? = nil
-        var keyFingerprints: UInt64 = 0
-        while true {
-            skipWhitespace()
-            guard peek() == UInt8(ascii: "\"") else { throw error("expected a string key") }
-            let keyOffset = index
-            let key = try parseString()
-            let fingerprint =
-                lastStringHadEscapes
-                ? UInt64.max : Self.fingerprint(of: UnsafeBufferPointer(rebasing: bytes[(keyOffset + 1)..<(index - 1)]))
-            if keyFingerprints & fingerprint != 0 {
-                try rejectDuplicate(key, at: keyOffset, among: members.lazy.map(\.key), seenKeys: &seenKeys)
-            }
-            keyFingerprints |= fingerprint
-            skipWhitespace()
-            guard peek() == UInt8(ascii: ":") else { throw error("expected ':' after a key") }
-            index += 1
-            skipWhitespace()
+        guard try opensObject() else { return members }
+        var keys = KeyCheck()
+        repeat {
+            let key = try parseMemberKey(after: members, keyOf: \.key, checking: &keys)
             let valueStart = index
             let spotsBefore = nonCompactSpots
             let value: InputValue =
@@ -224,18 +172,71 @@ public struct JSONParser {
                     isCompact: nonCompactSpots == spotsBefore
                 )
             )
-            skipWhitespace()
-            switch peek() {
-            case UInt8(ascii: ","):
-                index += 1
-            case UInt8(ascii: "}"):
-                index += 1
-                return members
-            case nil:
-                throw error("unexpected end of input in an object")
-            default:
-                throw error("expected ',' or '}' in an object")
-            }
+        } while try continuesObject()
+        return members
+    }
+
+    /// What the duplicate-key check of one object has seen so far.
+    private struct KeyCheck {
+        var fingerprints: UInt64 = 0
+        var seenKeys: Set<String>? = nil
+    }
+
+    /// Steps over `{`; false when the object is empty (its `}` read too).
+    @inline(__always)
+    private mutating func opensObject() throws(JSONParseError) -> Bool {
+        index += 1
+        skipWhitespace()
+        guard peek() == UInt8(ascii: "}") else { return true }
+        index += 1
+        return false
+    }
+
+    /// Reads `"key":` and the whitespace after it, rejecting a key already among `members`' keys.
+    @inline(__always)
+    private mutating func parseMemberKey<Member>(
+        after members: [Member],
+        keyOf: KeyPath<Member, String>,
+        checking check: inout KeyCheck
+    ) throws(JSONParseError) -> String {
+        skipWhitespace()
+        guard peek() == UInt8(ascii: "\"") else { throw error("expected a string key") }
+        let keyOffset = index
+        let key = try parseString()
+        let fingerprint =
+            lastStringHadEscapes
+            ? UInt64.max : Self.fingerprint(of: UnsafeBufferPointer(rebasing: bytes[(keyOffset + 1)..<(index - 1)]))
+        if check.fingerprints & fingerprint != 0 {
+            try rejectDuplicate(
+                key,
+                at: keyOffset,
+                among: members.lazy.map { $0[keyPath: keyOf] },
+                seenKeys: &check.seenKeys
+            )
+        }
+        check.fingerprints |= fingerprint
+        skipWhitespace()
+        guard peek() == UInt8(ascii: ":") else { throw error("expected ':' after a key") }
+        index += 1
+        skipWhitespace()
+        return key
+    }
+
+    /// After a member's value: true when another member follows (its `,` read), false at the `}`.
+    @inline(__always)
+    private mutating func continuesObject() throws(JSONParseError) -> Bool {
+        skipWhitespace()
+        switch peek() {
+        case UInt8(ascii: ","):
+            index += 1
+            return true
+        case UInt8(ascii: "}"):
+            index += 1
+            return false
+        case nil:
+            throw error("unexpected end of input in an object")
+        default:
+            throw error("expected ',' or '}' in an object")
         }
     }
 
