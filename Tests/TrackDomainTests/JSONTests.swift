@@ -272,6 +272,31 @@ struct BotDetectorTests {
         #expect(verdict)
     }
 
+    @Test("two spellings of one text are two user agents: a verdict never depends on what was seen first")
+    func spellingsAreDistinct() {
+        // A matcher that tells the spellings apart: precomposed "ébot" is 5 bytes, "e" + U+0301 + "bot" 6.
+        let detector = BotDetector(matchers: [{ $0.utf8.count == 5 }], sourceDescription: "bytes")
+        let precomposed = "\u{E9}bot"
+        let decomposed = "e\u{301}bot"
+        #expect(precomposed == decomposed, "Swift strings compare them as equal")
+        for order in [[precomposed, decomposed], [decomposed, precomposed]] {
+            var cache = BotVerdictCache()
+            let verdicts = order.map { cache.isBot(userAgent: $0, detector: detector) }
+            #expect(verdicts == order.map { $0.utf8.count == 5 })
+            #expect(cache.count == 2)
+        }
+    }
+
+    @Test("a user agent longer than 1 KiB is matched every time, not remembered")
+    func longUserAgents() {
+        let detector = BotDetector.builtIn()
+        var cache = BotVerdictCache()
+        let long = String(repeating: "a", count: BotVerdictCache.longestRemembered) + " bot/1"
+        let verdict = cache.isBot(userAgent: long, detector: detector)
+        #expect(verdict)
+        #expect(cache.count == 0)
+    }
+
     @Test("a user agent read from the input is looked up by its bytes and gets the same verdict")
     func inputUserAgents() {
         let detector = BotDetector.builtIn()

@@ -4,6 +4,10 @@
 /// parser checked it) and free of anything JSON would escape. Keeping the range instead of building a
 /// `String` saves an allocation per string, and writing it back is a plain copy. Only the rare string
 /// with escapes is decoded.
+///
+/// A text means something only with the input it was read from. Equality compares the
+/// representation (the same range, or the same decoded string), not the text: compare texts through
+/// ``string(in:)`` or ``withUTF8(in:_:)``.
 public enum InputText: Sendable, Hashable {
     /// The text is exactly these bytes of the input.
     case verbatim(Range<Int>)
@@ -20,10 +24,7 @@ public enum InputText: Sendable, Hashable {
 
     /// The text as a `String`; `input` is the event the text was read from.
     public func string(in input: UnsafeRawBufferPointer) -> String {
-        switch self {
-        case .verbatim(let range): String(decoding: UnsafeRawBufferPointer(rebasing: input[range]), as: UTF8.self)
-        case .decoded(let string): string
-        }
+        withUTF8(in: input) { String(decoding: $0, as: UTF8.self) }
     }
 
     /// Runs `body` on the text's UTF-8 bytes; `input` is the event the text was read from.
@@ -33,6 +34,7 @@ public enum InputText: Sendable, Hashable {
     ) -> Result {
         switch self {
         case .verbatim(let range):
+            precondition(range.lowerBound >= 0 && range.upperBound <= input.count, "text \(range) outside its input")
             return body(UnsafeRawBufferPointer(rebasing: input[range]).assumingMemoryBound(to: UInt8.self))
         case .decoded(var string):
             return string.withUTF8(body)

@@ -166,6 +166,7 @@ public struct JSONWriter: ~Copyable {
         case .decoded(let string):
             self.string(string)
         case .verbatim(let range):
+            precondition(range.lowerBound >= 0 && range.upperBound <= input.count, "text \(range) outside its input")
             let comma = needsComma ? 1 : 0
             buffer.appendUninitialized(count: comma + range.count + 2) { output in
                 if comma == 1 { output[0] = UInt8(ascii: ",") }

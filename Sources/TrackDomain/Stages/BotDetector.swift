@@ -81,11 +81,15 @@ public final class BotDetector: Sendable {
 /// The verdicts one worker has reached, so that each user agent is matched once.
 ///
 /// A value belongs to one worker (an ``EventProcessor`` value carries one), so it needs no lock. It
-/// is bounded: when it reaches ``capacity`` entries it is emptied and refilled, which keeps memory
-/// flat under a flood of unique user agents. Known user agents are looked up by their bytes.
+/// is bounded: when it reaches ``capacity`` entries it is emptied and refilled, and user agents
+/// longer than ``longestRemembered`` bytes are matched every time, which keeps memory flat under a
+/// flood of unique user agents. User agents are told apart by their bytes, so the verdict for one
+/// never depends on which others were seen first.
 public struct BotVerdictCache: Sendable {
     /// The most user agents remembered at once.
     public let capacity: Int
+    /// The longest user agent remembered, in bytes: at most ``capacity`` of them are ~10 MB.
+    public static let longestRemembered = 1024
     private var verdicts: [UserAgentKey: Bool] = [:]
 
     public init(capacity: Int = 10_000) {
@@ -111,6 +115,7 @@ public struct BotVerdictCache: Sendable {
         if let known = verdicts[UserAgentKey(borrowing: userAgent)] { return known }
         let text = String(decoding: userAgent, as: UTF8.self)
         let verdict = detector.isBot(userAgent: text)
+        guard userAgent.count <= Self.longestRemembered else { return verdict }
         if verdicts.count >= capacity { verdicts.removeAll(keepingCapacity: true) }
         verdicts[UserAgentKey(owning: text)] = verdict
         return verdict

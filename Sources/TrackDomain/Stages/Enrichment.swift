@@ -142,6 +142,7 @@ public struct EnrichedEventEncoder: Sendable {
         writer.bool(true)
         writer.key("properties")
         if let compact = event.compactProperties {
+            precondition(compact.upperBound <= input.count, "properties \(compact) outside their input")
             writer.compactJSON(UnsafeRawBufferPointer(rebasing: input[compact]))
         } else {
             writer.object(event.properties)
