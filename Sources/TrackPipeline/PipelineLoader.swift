@@ -48,10 +48,22 @@ public struct PipelineOverrides: Sendable, Equatable {
     public var brokers: String?
     /// `group`.
     public var group: String?
+    /// Entries of the `kafka:` map, applied in order after `brokers`.
+    public var kafka: [PipelineConfiguration.KafkaProperty]
 
-    public init(brokers: String? = nil, group: String? = nil) {
+    public init(brokers: String? = nil, group: String? = nil, kafka: [PipelineConfiguration.KafkaProperty] = []) {
         self.brokers = brokers
         self.group = group
+        self.kafka = kafka
+    }
+
+    /// A `--kafka KEY=VALUE` argument as a `kafka:` entry: split at the first `=`; the key must not be
+    /// empty (the value may be). Returns nil, for the caller to refuse, when the text is not of that form.
+    public static func kafkaProperty(fromArgument text: String) -> PipelineConfiguration.KafkaProperty? {
+        guard let equals = text.firstIndex(of: "=") else { return nil }
+        let key = text[..<equals].trimmingCharacters(in: .whitespaces)
+        guard !key.isEmpty else { return nil }
+        return PipelineConfiguration.KafkaProperty(key: key, value: String(text[text.index(after: equals)...]))
     }
 
     /// `TRACKSTREAM_BROKERS` and `TRACKSTREAM_GROUP` from an environment (empty values are ignored).
@@ -149,6 +161,7 @@ extension PipelineConfiguration {
     public mutating func apply(_ overrides: PipelineOverrides) {
         if let brokers = overrides.brokers { setKafkaProperty("bootstrap.servers", brokers) }
         if let group = overrides.group { self.group = group }
+        for property in overrides.kafka { setKafkaProperty(property.key, property.value) }
     }
 }
 

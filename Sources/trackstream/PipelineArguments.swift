@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import TrackPipeline
 
-/// The pipeline file and the two overrides every Kafka command takes.
+/// The pipeline file and the overrides every Kafka command takes.
 struct PipelineArguments: ParsableArguments {
     @Argument(help: "The pipeline file.")
     var pipeline: String = PipelineLoader.defaultPath
@@ -13,10 +13,33 @@ struct PipelineArguments: ParsableArguments {
     @Option(help: "Consumer group, overriding the file and TRACKSTREAM_GROUP.")
     var group: String?
 
+    @Option(
+        name: .customLong("kafka"),
+        help: ArgumentHelp(
+            "A librdkafka property for this run, overriding the file's kafka map (repeatable).",
+            valueName: "key=value"
+        )
+    )
+    var kafkaProperties: [String] = []
+
     /// The resolved pipeline: file, then environment, then flags; exit 1 with the reason on error.
     func load() throws -> PipelineConfiguration {
+        var kafka: [PipelineConfiguration.KafkaProperty] = []
+        for argument in kafkaProperties {
+            guard let property = PipelineOverrides.kafkaProperty(fromArgument: argument) else {
+                throw CommandFailure(
+                    message: "--kafka \"\(argument)\": want KEY=VALUE, a librdkafka property such as "
+                        + "--kafka session.timeout.ms=6000",
+                    exitCode: 1
+                )
+            }
+            kafka.append(property)
+        }
         do {
-            return try PipelineLoader.load(path: pipeline, flags: PipelineOverrides(brokers: brokers, group: group))
+            return try PipelineLoader.load(
+                path: pipeline,
+                flags: PipelineOverrides(brokers: brokers, group: group, kafka: kafka)
+            )
         } catch {
             throw CommandFailure(message: "\(error)", exitCode: 1)
         }

@@ -277,6 +277,30 @@ struct PipelineConfigurationTests {
             flags: PipelineOverrides()
         )
         #expect(empty.kafkaProperty("bootstrap.servers") == "127.0.0.1:9092")
+        let withKafka = try PipelineLoader.load(
+            path: path,
+            environment: environment,
+            flags: PipelineOverrides(
+                brokers: "flag:9092",
+                kafka: [.init(key: "session.timeout.ms", value: "6000"), .init(key: "bootstrap.servers", value: "k:1")]
+            )
+        )
+        #expect(withKafka.kafkaProperty("session.timeout.ms") == "6000")
+        #expect(withKafka.kafkaProperty("bootstrap.servers") == "k:1", "kafka entries apply after --brokers")
+    }
+
+    @Test(arguments: [
+        ("session.timeout.ms=6000", "session.timeout.ms", "6000"),
+        ("sasl.password=a=b", "sasl.password", "a=b"),
+        ("client.id=", "client.id", ""),
+    ])
+    func kafkaArgument(_ text: String, _ key: String, _ value: String) {
+        #expect(PipelineOverrides.kafkaProperty(fromArgument: text) == .init(key: key, value: value))
+    }
+
+    @Test(arguments: ["session.timeout.ms", "=6000", " =x", ""])
+    func kafkaArgumentRefused(_ text: String) {
+        #expect(PipelineOverrides.kafkaProperty(fromArgument: text) == nil)
     }
 
     @Test("a missing file is an error naming the path")
