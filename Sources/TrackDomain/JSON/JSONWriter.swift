@@ -144,6 +144,12 @@ public struct JSONWriter: ~Copyable {
     /// check and copy. Returns false, writing nothing, when some byte needs escaping.
     private mutating func appendQuotedIfClean(_ utf8: UnsafeBufferPointer<UInt8>) -> Bool {
         guard JSONBytes.isClean(utf8) else { return false }
+        appendQuoted(utf8)
+        return true
+    }
+
+    /// Writes the separator when one is due and `"<utf8>"`, for bytes known to need no escaping.
+    private mutating func appendQuoted(_ utf8: UnsafeBufferPointer<UInt8>) {
         let comma = needsComma ? 1 : 0
         buffer.appendUninitialized(count: comma + utf8.count + 2) { output in
             if comma == 1 { output[0] = UInt8(ascii: ",") }
@@ -151,7 +157,6 @@ public struct JSONWriter: ~Copyable {
             if let base = utf8.baseAddress { copyBytes(from: base, to: output + comma + 1, count: utf8.count) }
             output[comma + utf8.count + 1] = UInt8(ascii: "\"")
         }
-        return true
     }
 
     /// Writes the string, or `null` when it is nil.
@@ -165,21 +170,8 @@ public struct JSONWriter: ~Copyable {
         switch text {
         case .decoded(let string):
             self.string(string)
-        case .verbatim(let range):
-            precondition(range.lowerBound >= 0 && range.upperBound <= input.count, "text \(range) outside its input")
-            let comma = needsComma ? 1 : 0
-            buffer.appendUninitialized(count: comma + range.count + 2) { output in
-                if comma == 1 { output[0] = UInt8(ascii: ",") }
-                output[comma] = UInt8(ascii: "\"")
-                if let base = input.baseAddress {
-                    copyBytes(
-                        from: (base + range.lowerBound).assumingMemoryBound(to: UInt8.self),
-                        to: output + comma + 1,
-                        count: range.count
-                    )
-                }
-                output[comma + range.count + 1] = UInt8(ascii: "\"")
-            }
+        case .verbatim:
+            text.withUTF8(in: input) { appendQuoted($0) }
             needsComma = true
         }
     }

@@ -52,16 +52,8 @@ public struct OutputBuffer: ~Copyable {
         records.removeSubrange(checkpoint.recordCount...)
     }
 
-    /// Writes a key made of `prefix`, a `:` and `suffix` (`site_id:identity`) and returns its range.
-    mutating func appendKey(_ prefix: String, _ suffix: String) -> Range<Int> {
-        let start = writer.byteCount
-        writer.appendRaw(prefix)
-        writer.appendRaw(UInt8(ascii: ":"))
-        writer.appendRaw(suffix)
-        return start..<writer.byteCount
-    }
-
-    /// Writes a key made of `prefix`, a `:` and the bytes `suffix` and returns its range.
+    /// Writes a key made of `prefix`, a `:` and the bytes `suffix` (`site_id:identity`) and returns its
+    /// range.
     mutating func appendKey(_ prefix: String, _ suffix: UnsafeBufferPointer<UInt8>) -> Range<Int> {
         let start = writer.byteCount
         writer.appendRaw(prefix)

@@ -66,10 +66,11 @@ public struct EnrichedEventEncoder: Sendable {
         to output: inout OutputBuffer
     ) -> Range<Int> {
         let identity = event.identity
-        guard let text = identity.bsin ?? identity.userID else {
-            return output.appendKey(event.siteID, identity.email ?? "")
+        if let text = identity.bsin ?? identity.userID {
+            return text.withUTF8(in: input) { output.appendKey(event.siteID, $0) }
         }
-        return text.withUTF8(in: input) { output.appendKey(event.siteID, $0) }
+        var email = identity.email ?? ""
+        return email.withUTF8 { output.appendKey(event.siteID, $0) }
     }
 
     private func encodeOne(

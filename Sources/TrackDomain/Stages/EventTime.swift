@@ -31,8 +31,7 @@ public enum EventTime {
         default:
             throw .wrongType
         }
-        guard (minimumMilliseconds...maximumMilliseconds).contains(milliseconds) else { throw .outOfRange }
-        return milliseconds
+        return try withinYears(milliseconds)
     }
 
     /// Reads a string of the raw event as an ISO-8601 time.
@@ -43,7 +42,11 @@ public enum EventTime {
         let result = text.withUTF8(in: input) { bytes in
             Result { () throws(ParseFailure) in try parseISO8601(bytes: bytes) }
         }
-        let milliseconds = try result.get()
+        return try withinYears(result.get())
+    }
+
+    /// `milliseconds`, when it falls in years 1...9999.
+    private static func withinYears(_ milliseconds: Int64) throws(ParseFailure) -> Int64 {
         guard (minimumMilliseconds...maximumMilliseconds).contains(milliseconds) else { throw .outOfRange }
         return milliseconds
     }
