@@ -146,7 +146,7 @@ public struct JSONParser {
         guard try opensObject() else { return JSONObject(members: members) }
         var keys = KeyCheck()
         repeat {
-            let key = try parseMemberKey(after: members, keyOf: \.key, checking: &keys)
+            let key = try parseMemberKey(after: members, checking: &keys)
             members.append(JSONMember(key: key, value: try parseValue(depth: depth)))
         } while try continuesObject()
         return JSONObject(members: members)
@@ -159,7 +159,7 @@ public struct JSONParser {
         guard try opensObject() else { return members }
         var keys = KeyCheck()
         repeat {
-            let key = try parseMemberKey(after: members, keyOf: \.key, checking: &keys)
+            let key = try parseMemberKey(after: members, checking: &keys)
             let valueStart = index
             let spotsBefore = nonCompactSpots
             let value: InputValue =
@@ -194,9 +194,8 @@ public struct JSONParser {
 
     /// Reads `"key":` and the whitespace after it, rejecting a key already among `members`' keys.
     @inline(__always)
-    private mutating func parseMemberKey<Member>(
+    private mutating func parseMemberKey<Member: KeyedMember>(
         after members: [Member],
-        keyOf: KeyPath<Member, String>,
         checking check: inout KeyCheck
     ) throws(JSONParseError) -> String {
         skipWhitespace()
@@ -210,7 +209,7 @@ public struct JSONParser {
             try rejectDuplicate(
                 key,
                 at: keyOffset,
-                among: members.lazy.map { $0[keyPath: keyOf] },
+                among: members.lazy.map { $0.key },
                 seenKeys: &check.seenKeys
             )
         }
@@ -562,3 +561,12 @@ enum JSONBytes {
         word & highBits == 0 && isCleanBlock(word)
     }
 }
+
+/// An object member as the parser's shared key step sees it: only its key.
+protocol KeyedMember {
+    var key: String { get }
+}
+
+extension JSONMember: KeyedMember {}
+
+extension InputMember: KeyedMember {}
