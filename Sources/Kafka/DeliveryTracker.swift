@@ -85,11 +85,15 @@ let deliveryReportCallback:
     ) -> Void = { _, message, _ in
         guard let message, let opaque = message.pointee._private else { return }
         let slot = opaque.assumingMemoryBound(to: DeliverySlot.self).pointee
-        let tracker = slot.tracker.takeUnretainedValue()
-        if message.pointee.err != RD_KAFKA_RESP_ERR_NO_ERROR {
-            tracker.recordFailure(DeliveryFailure(undelivered: message, index: slot.index))
+        // The producer's reference keeps the tracker alive until the last report releases it, so
+        // this report borrows it without a retain and release of its own.
+        let isLast = slot.tracker._withUnsafeGuaranteedRef { tracker in
+            if message.pointee.err != RD_KAFKA_RESP_ERR_NO_ERROR {
+                tracker.recordFailure(DeliveryFailure(undelivered: message, index: slot.index))
+            }
+            return tracker.arrive()
         }
-        if tracker.arrive() { slot.tracker.release() }
+        if isLast { slot.tracker.release() }
     }
 
 extension DeliveryFailure {
