@@ -272,6 +272,20 @@ struct BotDetectorTests {
         #expect(verdict)
     }
 
+    @Test("thousands of user agents are remembered and answered as the detector answers them")
+    func manyUserAgents() {
+        let detector = BotDetector(patterns: [.init(regex: "7bot", caseInsensitive: false)], sourceDescription: "t")
+        var cache = BotVerdictCache(capacity: 5_000)
+        let agents = (0..<4_000).map { "agent/\($0) \($0 % 10 == 7 ? "7bot" : "browser")" }
+        for round in 0..<2 {
+            for agent in agents {
+                #expect(cache.isBot(userAgent: agent, detector: detector) == detector.isBot(userAgent: agent))
+            }
+            #expect(cache.count <= agents.count, "round \(round)")
+        }
+        #expect(cache.count >= 3_990, "nearly all remembered; a few may have lost their slot")
+    }
+
     @Test("two spellings of one text are two user agents: a verdict never depends on what was seen first")
     func spellingsAreDistinct() {
         // A matcher that tells the spellings apart: precomposed "ébot" is 5 bytes, "e" + U+0301 + "bot" 6.

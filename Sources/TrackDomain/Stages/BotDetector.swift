@@ -90,14 +90,15 @@ public struct BotVerdictCache: Sendable {
     public let capacity: Int
     /// The longest user agent remembered, in bytes: at most ``capacity`` of them are ~10 MB.
     public static let longestRemembered = 1024
-    private var verdicts: [UserAgentKey: Bool] = [:]
+    private var table: VerdictTable
 
     public init(capacity: Int = 10_000) {
         self.capacity = max(1, capacity)
+        table = VerdictTable(capacity: self.capacity)
     }
 
     /// How many user agents are remembered.
-    public var count: Int { verdicts.count }
+    public var count: Int { table.count }
 
     /// ``BotDetector/isBot(userAgent:)``, remembered.
     public mutating func isBot(userAgent: String?, detector: BotDetector) -> Bool {
@@ -112,50 +113,138 @@ public struct BotVerdictCache: Sendable {
     }
 
     private mutating func verdict(for userAgent: UnsafeBufferPointer<UInt8>, detector: BotDetector) -> Bool {
-        if let known = verdicts[UserAgentKey(borrowing: userAgent)] { return known }
-        let text = String(decoding: userAgent, as: UTF8.self)
-        let verdict = detector.isBot(userAgent: text)
+        let hash = VerdictTable.hash(userAgent)
+        if let known = table.verdict(for: userAgent, hash: hash) { return known }
+        let verdict = detector.isBot(userAgent: String(decoding: userAgent, as: UTF8.self))
         guard userAgent.count <= Self.longestRemembered else { return verdict }
-        if verdicts.count >= capacity { verdicts.removeAll(keepingCapacity: true) }
-        verdicts[UserAgentKey(owning: text)] = verdict
+        if table.count >= capacity || table.storedBytes >= VerdictTable.byteLimit(capacity: capacity) {
+            table.removeAll()
+        }
+        table.remember(userAgent, hash: hash, verdict: verdict)
         return verdict
     }
 }
 
-/// A user agent as a cache key that hashes and compares as its UTF-8 bytes, so that a look-up can
-/// use bytes borrowed from the input instead of a new string.
-private struct UserAgentKey: Hashable, @unchecked Sendable {
-    // @unchecked: a borrowed key only lives for one look-up; keys stored in a cache always own
-    // their text.
-    private enum Text {
-        case owned(String)
-        case borrowed(UnsafeBufferPointer<UInt8>)
+/// User agents and their verdicts: the user agents' bytes back to back in one array, found through an
+/// open-addressing index of their hashes.
+///
+/// A look-up hashes the bytes once and compares them a word at a time: no `Hasher`, no reference
+/// counting. A search gives up after ``maximumProbes`` slots, so crafted colliding user agents cost at
+/// most that many comparisons each; they are then matched every time, like unique ones. The index
+/// doubles as it fills, up to twice the capacity.
+private struct VerdictTable: Sendable {
+    private struct Slot: Sendable {
+        var hash: UInt32 = 0
+        var start: UInt32 = 0
+        var length: UInt16 = 0
+        var verdict = false
+        var isUsed = false
     }
 
-    private let text: Text
+    static let maximumProbes = 16
+    private var slots = Array(repeating: Slot(), count: 64)
+    private var bytes: [UInt8] = []
+    private(set) var count = 0
+    /// The largest index: room for `capacity` user agents with the index at most a quarter full.
+    private let maximumSlots: Int
 
-    init(owning text: String) { self.text = .owned(text) }
-
-    init(borrowing bytes: UnsafeBufferPointer<UInt8>) { self.text = .borrowed(bytes) }
-
-    private func withUTF8<Result>(_ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
-        switch text {
-        case .owned(var string): string.withUTF8(body)
-        case .borrowed(let bytes): body(bytes)
-        }
+    init(capacity: Int) {
+        var slotCount = 64
+        while slotCount < capacity * 4 { slotCount *= 2 }
+        maximumSlots = slotCount
     }
 
-    func hash(into hasher: inout Hasher) {
-        withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+    /// Bytes held, including those of user agents whose slot was taken over by another.
+    var storedBytes: Int { bytes.count }
+
+    /// The most bytes held before the table is emptied: those of `capacity` of the longest user agents
+    /// remembered, and never past what a slot's 32-bit offset can address.
+    static func byteLimit(capacity: Int) -> Int {
+        min(capacity * BotVerdictCache.longestRemembered, Int(UInt32.max) - BotVerdictCache.longestRemembered)
     }
 
-    static func == (lhs: UserAgentKey, rhs: UserAgentKey) -> Bool {
-        lhs.withUTF8 { left in
-            rhs.withUTF8 { right in
-                left.count == right.count
-                    && JSONBytes.equal(UnsafeRawBufferPointer(left), UnsafeRawBufferPointer(right))
+    mutating func removeAll() {
+        for index in slots.indices { slots[index].isUsed = false }
+        bytes.removeAll(keepingCapacity: true)
+        count = 0
+    }
+
+    func verdict(for userAgent: UnsafeBufferPointer<UInt8>, hash: UInt32) -> Bool? {
+        let mask = slots.count - 1
+        var index = Int(truncatingIfNeeded: hash) & mask
+        for _ in 0..<Self.maximumProbes {
+            let slot = slots[index]
+            guard slot.isUsed else { return nil }
+            if slot.hash == hash && Int(slot.length) == userAgent.count && matches(slot, userAgent) {
+                return slot.verdict
             }
+            index = (index + 1) & mask
         }
+        return nil
+    }
+
+    /// Stores a user agent not found by ``verdict(for:hash:)``: in the first free slot it probes, or,
+    /// when all are taken, in place of the one its hash points at.
+    mutating func remember(_ userAgent: UnsafeBufferPointer<UInt8>, hash: UInt32, verdict: Bool) {
+        if count * 4 >= slots.count && slots.count < maximumSlots { grow() }
+        let start = UInt32(bytes.count)
+        bytes.append(contentsOf: userAgent)
+        place(Slot(hash: hash, start: start, length: UInt16(userAgent.count), verdict: verdict, isUsed: true))
+    }
+
+    private mutating func place(_ slot: Slot) {
+        let mask = slots.count - 1
+        let home = Int(truncatingIfNeeded: slot.hash) & mask
+        var target = home
+        var index = home
+        for _ in 0..<Self.maximumProbes {
+            if !slots[index].isUsed {
+                target = index
+                count += 1
+                break
+            }
+            index = (index + 1) & mask
+        }
+        slots[target] = slot
+    }
+
+    private mutating func grow() {
+        let old = slots
+        slots = Array(repeating: Slot(), count: old.count * 2)
+        count = 0
+        for slot in old where slot.isUsed { place(slot) }
+    }
+
+    private func matches(_ slot: Slot, _ userAgent: UnsafeBufferPointer<UInt8>) -> Bool {
+        bytes.withUnsafeBytes { stored in
+            JSONBytes.equal(
+                UnsafeRawBufferPointer(rebasing: stored[Int(slot.start)..<Int(slot.start) + Int(slot.length)]),
+                UnsafeRawBufferPointer(userAgent)
+            )
+        }
+    }
+
+    /// A fast hash of the bytes, read eight at a time and mixed as MurmurHash3's finalizer does.
+    static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt32 {
+        let multiplier: UInt64 = 0x9E37_79B9_7F4A_7C15
+        var hash = UInt64(truncatingIfNeeded: bytes.count) &* multiplier
+        let raw = UnsafeRawBufferPointer(bytes)
+        var offset = 0
+        while offset + 8 <= raw.count {
+            let word = raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+            hash = (hash ^ word) &* multiplier
+            hash ^= hash >> 29
+            offset += 8
+        }
+        var tail: UInt64 = 0
+        while offset < raw.count {
+            tail = tail << 8 | UInt64(raw[offset])
+            offset += 1
+        }
+        hash ^= tail
+        hash = (hash ^ (hash >> 33)) &* 0xFF51_AFD7_ED55_8CCD
+        hash = (hash ^ (hash >> 33)) &* 0xC4CE_B9FE_1A85_EC53
+        return UInt32(truncatingIfNeeded: hash ^ (hash >> 33))
     }
 }
 
