@@ -437,6 +437,21 @@ struct RejectionRuleTests {
         #expect(TestSupport.object(outcome.rejection).string("field") == "attributes.\(name)")
     }
 
+    @Test("the fast reserved-name check agrees with the list")
+    func reservedCheckAgrees() {
+        let others = [
+            "uri", "hrefs", "bsins", "is_bots", "statuses", "is_tests", "referrer", "enriches", "event_ik",
+            "identify", "identifier", "propertied", "user_agents", "geolocated", "http_methods", "score",
+            "resource_id", "items", "title", "currency", "quantity", "targets", "", "URL", "Status",
+        ]
+        for name in Array(EventValidator.reservedAttributes) + others {
+            #expect(
+                EventValidator.isReservedAttribute(name) == EventValidator.reservedAttributes.contains(name),
+                "\(name)"
+            )
+        }
+    }
+
     @Test("the rejection envelope: id, source, processor and payload")
     func envelope() {
         let json = TestSupport.event(#""message_id":"m-1","properties":{"score":9}"#, type: "liked")

@@ -143,6 +143,16 @@ struct SignalTests {
             kind: "implicit"
         ),
         Row(
+            rule: "purchase: one signal per distinct item, also past 32 items",
+            json: TestSupport.event(
+                #""properties":{"items":["#
+                    + (0..<40).map { #"{"sku":"s\#($0 % 35)","price":1}"# }.joined(separator: ",") + "]}",
+                type: "purchased"
+            ),
+            values: Array(repeating: "1.0", count: 35),
+            kind: "implicit"
+        ),
+        Row(
             rule: "purchase with items [] gives none",
             json: TestSupport.event(#""properties":{"items":[]}"#, type: "purchased"),
             values: [],

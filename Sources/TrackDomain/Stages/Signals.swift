@@ -24,10 +24,18 @@ public struct PreferenceSignal: Sendable, Hashable {
 ///   purchase's distinct items (none for `items: []`), else the event's resource; an event without
 ///   any resource gives no signal.
 public struct SignalDeriver: Sendable {
-    public var implicitWeights: [String: Double]
+    public let implicitWeights: [String: Double]
+    /// The same weights as a list: a handful of short names is found faster by comparing than by hashing.
+    private let weightList: [(eventType: String, weight: Double)]
 
     public init(implicitWeights: [String: Double]) {
         self.implicitWeights = implicitWeights
+        weightList = implicitWeights.map { ($0.key, $0.value) }
+    }
+
+    private func implicitWeight(of eventType: String) -> Double? {
+        guard weightList.count <= 16 else { return implicitWeights[eventType] }
+        return weightList.first { $0.eventType == eventType }?.weight
     }
 
     public func signals(for event: NormalizedEvent) -> [PreferenceSignal] {
@@ -42,7 +50,7 @@ public struct SignalDeriver: Sendable {
             case -1: value = -1.0
             case let rated?: value = scale.preference(of: rated)
             }
-        } else if let weight = implicitWeights[event.event.eventType] {
+        } else if let weight = implicitWeight(of: event.event.eventType) {
             kind = .implicit
             value = weight
         } else {
@@ -54,6 +62,13 @@ public struct SignalDeriver: Sendable {
         switch event.details {
         case .share(let resources, _):
             return resources.compactMap { $0.map { signal($0, event.resourceType) } }
+        case .items(let items?, _) where items.count <= 32:
+            // A few items are de-duplicated by comparing; many by hashing, below.
+            return items.indices.compactMap { index in
+                let item = items[index]
+                let isFirst = !items[..<index].contains { $0.resourceID == item.resourceID }
+                return isFirst ? signal(item.resourceID, item.resourceType) : nil
+            }
         case .items(let items?, _):
             var seen: Set<String> = []
             return items.compactMap { item in

@@ -65,11 +65,17 @@ public enum EventValidator {
         "properties", "referer", "status", "url", "user_agent", "href", "bsin",
     ]
 
-    /// Membership in ``reservedAttributes`` by length first: most property names are rejected after one
-    /// integer comparison, without hashing.
-    static func isReservedAttribute(_ name: String) -> Bool {
+    /// Membership in ``reservedAttributes`` by length, then by comparing short strings: no hashing.
+    /// A test keeps the two in step.
+    public static func isReservedAttribute(_ name: String) -> Bool {
         switch name.utf8.count {
-        case 3, 4, 6, 7, 8, 10, 11: reservedAttributes.contains(name)
+        case 3: name == "url"
+        case 4: name == "href" || name == "bsin"
+        case 6: name == "is_bot" || name == "status"
+        case 7: name == "is_test" || name == "referer"
+        case 8: name == "enriched" || name == "event_id" || name == "identity"
+        case 10: name == "identified" || name == "properties" || name == "user_agent"
+        case 11: name == "geolocation" || name == "http_method"
         default: false
         }
     }
