@@ -88,7 +88,14 @@ public struct JSONParser {
         index < bytes.count ? bytes[index] : nil
     }
 
+    /// Compact JSON has no whitespace to skip: that check is inlined, the loop is not.
+    @inline(__always)
     private mutating func skipWhitespace() {
+        guard index < bytes.count, bytes[index] <= UInt8(ascii: " ") else { return }
+        skipWhitespaceRun()
+    }
+
+    private mutating func skipWhitespaceRun() {
         let start = index
         while index < bytes.count {
             switch bytes[index] {
