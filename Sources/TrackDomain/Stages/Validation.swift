@@ -220,7 +220,7 @@ public enum EventValidator {
     private static func validateProperties(
         _ fields: RawFields
     ) throws(Rejection) -> (JSONObject, String, Range<Int>?) {
-        if fields.properties != nil && fields.attributes != nil {
+        if fields.has(.properties) && fields.has(.attributes) {
             throw Rejection(
                 .ambiguousProperties,
                 field: "attributes",
@@ -304,32 +304,44 @@ public enum EventValidator {
 }
 
 /// The top-level members of a raw event sorted into the known fields, in one pass; `null` is absent.
+///
+/// Keeps each known field's index in the members rather than a copy of its value, so that sorting
+/// copies, retains and destroys nothing; a field's value is read where it is checked.
 private struct RawFields {
-    var siteID: InputValue?
-    var eventType: InputValue?
-    var type: InputValue?
-    var bsin: InputValue?
-    var userID: InputValue?
-    var email: InputValue?
-    /// Whole members, so that their extent and form are known for copying.
-    var properties: InputMember?
-    var attributes: InputMember?
-    var url: InputValue?
-    var href: InputValue?
-    var referer: InputValue?
-    var userAgent: InputValue?
-    var httpMethod: InputValue?
-    var ip: InputValue?
-    var timestamp: InputValue?
-    var sentAt: InputValue?
-    var receivedAt: InputValue?
-    var messageID: InputValue?
-    var isTest: InputValue?
+    private let members: [InputMember]
+    private var positions = FieldPositions()
     var extra: [JSONMember] = []
-    private var typePosition = 0
+
+    var siteID: InputValue? { value(.siteID) }
+    var eventType: InputValue? { value(.eventType) }
+    var type: InputValue? { value(.type) }
+    var bsin: InputValue? { value(.bsin) }
+    var userID: InputValue? { value(.userID) }
+    var email: InputValue? { value(.email) }
+    /// Whole members, so that their extent and form are known for copying.
+    var properties: InputMember? { positions[.properties].map { members[$0] } }
+    var attributes: InputMember? { positions[.attributes].map { members[$0] } }
+    var url: InputValue? { value(.url) }
+    var href: InputValue? { value(.href) }
+    var referer: InputValue? { value(.referer) }
+    var userAgent: InputValue? { value(.userAgent) }
+    var httpMethod: InputValue? { value(.httpMethod) }
+    var ip: InputValue? { value(.ip) }
+    var timestamp: InputValue? { value(.timestamp) }
+    var sentAt: InputValue? { value(.sentAt) }
+    var receivedAt: InputValue? { value(.receivedAt) }
+    var messageID: InputValue? { value(.messageID) }
+    var isTest: InputValue? { value(.isTest) }
+
+    /// Whether `field` is present and not null.
+    func has(_ field: Field) -> Bool { positions[field] != nil }
+
+    private func value(_ field: Field) -> InputValue? {
+        positions[field].map { members[$0].value }
+    }
 
     /// The known top-level names.
-    private enum Field {
+    enum Field: Int {
         case siteID, eventType, type, bsin, userID, email, properties, attributes, url, href, referer
         case userAgent, httpMethod, ip, timestamp, sentAt, receivedAt, messageID, isTest
     }
@@ -354,42 +366,50 @@ private struct RawFields {
     }
 
     init(_ members: [InputMember], input: UnsafeRawBufferPointer) {
-        var typeMember: InputMember? = nil
-        for member in members {
+        self.members = members
+        var typePosition = 0
+        for (index, member) in members.enumerated() {
             guard let field = Self.field(member.key) else {
                 extra.append(JSONMember(key: member.key, value: member.value.jsonValue(in: input)))
                 continue
             }
-            let value: InputValue? = member.value.isNull ? nil : member.value
-            switch field {
-            case .siteID: siteID = value
-            case .eventType: eventType = value
-            case .type:
-                type = value
-                typeMember = member
-                typePosition = extra.count
-            case .bsin: bsin = value
-            case .userID: userID = value
-            case .email: email = value
-            case .properties: properties = member.value.isNull ? nil : member
-            case .attributes: attributes = member.value.isNull ? nil : member
-            case .url: url = value
-            case .href: href = value
-            case .referer: referer = value
-            case .userAgent: userAgent = value
-            case .httpMethod: httpMethod = value
-            case .ip: ip = value
-            case .timestamp: timestamp = value
-            case .sentAt: sentAt = value
-            case .receivedAt: receivedAt = value
-            case .messageID: messageID = value
-            case .isTest: isTest = value
-            }
+            if field == .type { typePosition = extra.count }
+            // The parser rejects duplicate keys, so each field is seen at most once.
+            positions[field] = member.value.isNull ? nil : index
         }
-        if eventType != nil, type != nil, let typeMember {
+        if has(.eventType), let type = positions[.type] {
             // `event_type` wins; a `type` next to it is an ordinary unknown field, kept under extra.
-            extra.insert(JSONMember(key: "type", value: typeMember.value.jsonValue(in: input)), at: typePosition)
-            self.type = nil
+            extra.insert(JSONMember(key: "type", value: members[type].value.jsonValue(in: input)), at: typePosition)
+            positions[.type] = nil
+        }
+    }
+}
+
+/// One member index per known field, nil for an absent or null one, held inline: no allocation per
+/// event. The tuple's elements are all `Int32`, so they lie back to back and are read by offset.
+private struct FieldPositions {
+    private var storage:
+        (
+            Int32, Int32, Int32, Int32, Int32, Int32, Int32, Int32, Int32, Int32,
+            Int32, Int32, Int32, Int32, Int32, Int32, Int32, Int32, Int32
+        ) = (-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1)
+
+    subscript(field: RawFields.Field) -> Int? {
+        get {
+            assert((field.rawValue + 1) * MemoryLayout<Int32>.stride <= MemoryLayout.size(ofValue: storage))
+            let index = withUnsafeBytes(of: storage) {
+                $0.load(fromByteOffset: field.rawValue * MemoryLayout<Int32>.stride, as: Int32.self)
+            }
+            return index < 0 ? nil : Int(index)
+        }
+        set {
+            withUnsafeMutableBytes(of: &storage) {
+                $0.storeBytes(
+                    of: Int32(newValue ?? -1),
+                    toByteOffset: field.rawValue * MemoryLayout<Int32>.stride,
+                    as: Int32.self
+                )
+            }
         }
     }
 }
