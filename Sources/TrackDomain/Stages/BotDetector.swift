@@ -131,7 +131,7 @@ public struct BotVerdictCache: Sendable {
 /// A look-up hashes the bytes once and compares them a word at a time: no `Hasher`, no reference
 /// counting. A search gives up after ``maximumProbes`` slots, so crafted colliding user agents cost at
 /// most that many comparisons each; they are then matched every time, like unique ones. The index
-/// doubles as it fills, up to twice the capacity.
+/// doubles as it fills, up to four slots per remembered user agent.
 private struct VerdictTable: Sendable {
     private struct Slot: Sendable {
         var hash: UInt32 = 0
