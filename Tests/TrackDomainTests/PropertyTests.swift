@@ -136,6 +136,30 @@ struct PropertyTests {
             #"{"site_id":"s","event_type":"\#(type)",\#(identity),"properties":\#(properties),\#(time),"url":"https://X.example/p?utm_a=1"}"#
     }
 
+    @Test("emails are normalized as trim, lowercase and :::at::: → @ in that order, escaped or not")
+    func emailNormalization() async {
+        let fragments = [
+            " ", "\t", "\n", "\u{1C}", "\u{A0}", "A", "b", "Z", ".", ":", ":::at:::", ":::AT:::", "::", "@", "é", "É",
+        ]
+        let emails = Gen.int(in: 0..<fragments.count).array(of: 0...8).map { $0.map { fragments[$0] }.joined() }
+        await propertyCheck(count: 600, input: emails) { email in
+            var writer = JSONWriter()
+            writer.string(email)
+            let json = TestSupport.event(#""email":\#(String(decoding: writer.bytes, as: UTF8.self))"#)
+            let outcome = TestSupport.run(json)
+            let expected = email.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+                .replacingOccurrences(of: ":::at:::", with: "@")
+            let atSigns = expected.filter { $0 == "@" }.count
+            if expected.isEmpty {
+                #expect(TestSupport.object(outcome.enriched.first).at("identity.email") == .null, "\(json)")
+            } else if atSigns != 1 || expected.hasPrefix("@") || expected.hasSuffix("@") {
+                #expect(outcome.rejectionReason == .invalidField, "\(json)")
+            } else {
+                #expect(TestSupport.object(outcome.enriched.first).string("identity.email") == expected, "\(json)")
+            }
+        }
+    }
+
     @Test("strings survive a write and parse round trip")
     func stringRoundTrip() async {
         let scalars = Gen.int(in: 0...(0x10FFFF - 0x800)).map { value in

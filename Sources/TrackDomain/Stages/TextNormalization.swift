@@ -36,6 +36,47 @@ enum TextNormalization {
         return text.replacing(":::at:::", with: "@")
     }
 
+    /// ``unescapingAt(_:)`` of ``lowercased(_:)`` of ``trimmed(_:)`` in one pass over ASCII bytes, the
+    /// form nearly every email arrives in; nil when a byte is not ASCII (the caller then takes the
+    /// general path). Unicode's whitespace within ASCII is exactly what ``isASCIIWhitespace(_:)`` tests.
+    static func asciiEmail(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
+        var start = 0
+        var end = bytes.count
+        for byte in bytes where byte >= 0x80 { return nil }
+        while start < end && isASCIIWhitespace(bytes[start]) { start += 1 }
+        while end > start && isASCIIWhitespace(bytes[end - 1]) { end -= 1 }
+        return String(unsafeUninitializedCapacity: end - start) { output in
+            var written = 0
+            var index = start
+            while index < end {
+                if bytes[index] == UInt8(ascii: ":") && isEscapedAt(bytes, from: index, before: end) {
+                    output[written] = UInt8(ascii: "@")
+                    index += escapedAt.count
+                } else {
+                    output[written] = lowercasedASCII(bytes[index])
+                    index += 1
+                }
+                written += 1
+            }
+            return written
+        }
+    }
+
+    private static let escapedAt = Array(":::at:::".utf8)
+
+    /// Whether `:::at:::`, compared case-insensitively as after lowercasing, starts at `index`.
+    private static func isEscapedAt(_ bytes: UnsafeBufferPointer<UInt8>, from index: Int, before end: Int) -> Bool {
+        guard end - index >= escapedAt.count else { return false }
+        for offset in escapedAt.indices where lowercasedASCII(bytes[index + offset]) != escapedAt[offset] {
+            return false
+        }
+        return true
+    }
+
+    private static func lowercasedASCII(_ byte: UInt8) -> UInt8 {
+        (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) ? byte | 0x20 : byte
+    }
+
     /// Space, tab, line feed, vertical tab, form feed, carriage return.
     private static func isASCIIWhitespace(_ byte: UInt8) -> Bool {
         byte == 0x20 || (0x09...0x0D).contains(byte)

@@ -196,7 +196,9 @@ public enum EventValidator {
     ) throws(Rejection) -> Identity {
         let bsin = try optionalText(fields.bsin, "bsin")
         let userID = try optionalText(fields.userID, "user_id")
-        let email = try optionalText(fields.email, "email").map { $0.string(in: input) }.flatMap(normalizedEmail)
+        let email = try optionalText(fields.email, "email").flatMap { (text) throws(Rejection) in
+            try normalizedEmail(text, input: input)
+        }
         return Identity(
             bsin: bsin?.isEmpty == false ? bsin : nil,
             userID: userID?.isEmpty == false ? userID : nil,
@@ -205,10 +207,13 @@ public enum EventValidator {
     }
 
     /// Trimmed, lowercased, `name:::at:::host` read as `name@host`; nil when empty.
-    private static func normalizedEmail(_ raw: String) throws(Rejection) -> String? {
-        let lowered = TextNormalization.lowercased(TextNormalization.trimmed(raw))
-        guard !lowered.isEmpty else { return nil }
-        let email = TextNormalization.unescapingAt(lowered)
+    private static func normalizedEmail(_ text: InputText, input: UnsafeRawBufferPointer) throws(Rejection) -> String? {
+        let email =
+            text.withUTF8(in: input) { TextNormalization.asciiEmail($0) }
+            ?? TextNormalization.unescapingAt(
+                TextNormalization.lowercased(TextNormalization.trimmed(text.string(in: input)))
+            )
+        guard !email.isEmpty else { return nil }
         let utf8 = email.utf8
         let atSigns = utf8.lazy.filter { $0 == UInt8(ascii: "@") }.count
         guard atSigns == 1, utf8.first != UInt8(ascii: "@"), utf8.last != UInt8(ascii: "@") else {
