@@ -75,10 +75,12 @@ public enum CanonicalURL {
         let port = url[hostEnd..<authorityEnd]
         let scheme = url[..<schemeEnd]
         let dropPort =
-            equals(port, ":") || (equals(scheme, "http", ignoringCase: true) && equals(port, ":80"))
-            || (equals(scheme, "https", ignoringCase: true) && equals(port, ":443"))
+            TextNormalization.equals(port, ":")
+            || (TextNormalization.equals(scheme, "http", ignoringCase: true) && TextNormalization.equals(port, ":80"))
+            || (TextNormalization.equals(scheme, "https", ignoringCase: true) && TextNormalization.equals(port, ":443"))
         let hasUppercase =
-            url[..<schemeEnd].contains(where: isUppercase) || url[hostStart..<hostEnd].contains(where: isUppercase)
+            url[..<schemeEnd].contains(where: TextNormalization.isUppercaseASCII)
+            || url[hostStart..<hostEnd].contains(where: TextNormalization.isUppercaseASCII)
         return AuthorityLayout(
             schemeEnd: schemeEnd,
             hostStart: hostStart,
@@ -94,9 +96,9 @@ public enum CanonicalURL {
         _ layout: AuthorityLayout,
         into output: inout [UInt8]
     ) {
-        for byte in url[..<layout.schemeEnd] { output.append(asciiLowercased(byte, if: true)) }
+        for byte in url[..<layout.schemeEnd] { output.append(TextNormalization.lowercasedASCII(byte)) }
         output.append(contentsOf: url[layout.schemeEnd..<layout.hostStart])
-        for byte in url[layout.hostStart..<layout.hostEnd] { output.append(asciiLowercased(byte, if: true)) }
+        for byte in url[layout.hostStart..<layout.hostEnd] { output.append(TextNormalization.lowercasedASCII(byte)) }
         if !layout.dropPort { output.append(contentsOf: url[layout.hostEnd..<layout.portEnd]) }
     }
 
@@ -168,24 +170,7 @@ public enum CanonicalURL {
     private static func isTrackingParameter(_ parameter: Slice<UnsafeBufferPointer<UInt8>>) -> Bool {
         let nameEnd = parameter.firstIndex(of: UInt8(ascii: "=")) ?? parameter.endIndex
         let name = parameter[parameter.startIndex..<nameEnd]
-        return (name.count >= 4 && equals(name.prefix(4), "utm_")) || equals(name, "gclid") || equals(name, "fbclid")
-    }
-
-    private static func isUppercase(_ byte: UInt8) -> Bool {
-        (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
-    }
-
-    private static func asciiLowercased(_ byte: UInt8, if condition: Bool) -> UInt8 {
-        condition && isUppercase(byte) ? byte | 0x20 : byte
-    }
-
-    private static func equals(
-        _ bytes: Slice<UnsafeBufferPointer<UInt8>>,
-        _ expected: StaticString,
-        ignoringCase: Bool = false
-    ) -> Bool {
-        guard bytes.count == expected.utf8CodeUnitCount else { return false }
-        let expectedBytes = UnsafeBufferPointer(start: expected.utf8Start, count: expected.utf8CodeUnitCount)
-        return zip(bytes, expectedBytes).allSatisfy { asciiLowercased($0, if: ignoringCase) == $1 }
+        return (name.count >= 4 && TextNormalization.equals(name.prefix(4), "utm_"))
+            || TextNormalization.equals(name, "gclid") || TextNormalization.equals(name, "fbclid")
     }
 }

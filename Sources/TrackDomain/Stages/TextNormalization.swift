@@ -23,11 +23,8 @@ enum TextNormalization {
     static func lowercased(_ text: String) -> String {
         let utf8 = text.utf8
         guard utf8.allSatisfy({ $0 < 0x80 }) else { return text.lowercased() }
-        guard utf8.contains(where: { (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) }) else { return text }
-        return String(
-            decoding: utf8.map { (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) ? $0 | 0x20 : $0 },
-            as: UTF8.self
-        )
+        guard utf8.contains(where: isUppercaseASCII) else { return text }
+        return String(decoding: utf8.map(lowercasedASCII), as: UTF8.self)
     }
 
     /// `text` with every `:::at:::` replaced by `@`.
@@ -49,9 +46,11 @@ enum TextNormalization {
             var written = 0
             var index = start
             while index < end {
-                if bytes[index] == UInt8(ascii: ":") && isEscapedAt(bytes, from: index, before: end) {
+                if bytes[index] == UInt8(ascii: ":"), end - index >= escapedAt.utf8CodeUnitCount,
+                    equals(bytes[index..<(index + escapedAt.utf8CodeUnitCount)], escapedAt, ignoringCase: true)
+                {
                     output[written] = UInt8(ascii: "@")
-                    index += escapedAt.count
+                    index += escapedAt.utf8CodeUnitCount
                 } else {
                     output[written] = lowercasedASCII(bytes[index])
                     index += 1
@@ -62,19 +61,28 @@ enum TextNormalization {
         }
     }
 
-    private static let escapedAt = Array(":::at:::".utf8)
+    /// `:::at:::`, compared ignoring case because it is read after lowercasing.
+    private static let escapedAt: StaticString = ":::at:::"
 
-    /// Whether `:::at:::`, compared case-insensitively as after lowercasing, starts at `index`.
-    private static func isEscapedAt(_ bytes: UnsafeBufferPointer<UInt8>, from index: Int, before end: Int) -> Bool {
-        guard end - index >= escapedAt.count else { return false }
-        for offset in escapedAt.indices where lowercasedASCII(bytes[index + offset]) != escapedAt[offset] {
-            return false
-        }
-        return true
+    /// Whether `bytes` spell `expected`; with `ignoringCase` they are compared lowercased, so
+    /// `expected` must be lowercase.
+    static func equals(
+        _ bytes: Slice<UnsafeBufferPointer<UInt8>>,
+        _ expected: StaticString,
+        ignoringCase: Bool = false
+    ) -> Bool {
+        guard bytes.count == expected.utf8CodeUnitCount else { return false }
+        let expectedBytes = UnsafeBufferPointer(start: expected.utf8Start, count: expected.utf8CodeUnitCount)
+        return zip(bytes, expectedBytes).allSatisfy { (ignoringCase ? lowercasedASCII($0) : $0) == $1 }
     }
 
-    private static func lowercasedASCII(_ byte: UInt8) -> UInt8 {
-        (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) ? byte | 0x20 : byte
+    static func isUppercaseASCII(_ byte: UInt8) -> Bool {
+        (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
+    }
+
+    /// `byte` with A-Z mapped to a-z.
+    static func lowercasedASCII(_ byte: UInt8) -> UInt8 {
+        isUppercaseASCII(byte) ? byte | 0x20 : byte
     }
 
     /// Space, tab, line feed, vertical tab, form feed, carriage return.
