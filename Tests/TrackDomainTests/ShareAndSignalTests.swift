@@ -143,7 +143,7 @@ struct SignalTests {
             kind: "implicit"
         ),
         Row(
-            rule: "purchase: one signal per distinct item, also past 32 items",
+            rule: "purchase: one signal per distinct item, also past 16 items",
             json: TestSupport.event(
                 #""properties":{"items":["#
                     + (0..<40).map { #"{"sku":"s\#($0 % 35)","price":1}"# }.joined(separator: ",") + "]}",

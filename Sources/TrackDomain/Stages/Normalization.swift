@@ -185,16 +185,11 @@ public struct EventNormalizer: Sendable {
         case .string(let identifier) where !identifier.isEmpty:
             return [identifier]
         case .array(let elements) where !elements.isEmpty:
-            var distinct: [String?] = []
-            distinct.reserveCapacity(elements.count)
-            // Arrays are short: a scan is cheaper than hashing, until it is not.
-            var seen: Set<String>? = elements.count > 16 ? [] : nil
-            for element in elements {
+            let identifiers = try elements.map { (element) throws(Rejection) -> String? in
                 guard case .string(let identifier) = element, !identifier.isEmpty else { throw invalid() }
-                let isNew = seen?.insert(identifier).inserted ?? !distinct.contains(identifier)
-                if isNew { distinct.append(identifier) }
+                return identifier
             }
-            return distinct
+            return identifiers.firstOccurrences { $0 }
         default:
             throw invalid()
         }

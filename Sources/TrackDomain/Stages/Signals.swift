@@ -62,18 +62,8 @@ public struct SignalDeriver: Sendable {
         switch event.details {
         case .share(let resources, _):
             return resources.compactMap { $0.map { signal($0, event.resourceType) } }
-        case .items(let items?, _) where items.count <= 32:
-            // A few items are de-duplicated by comparing; many by hashing, below.
-            return items.indices.compactMap { index in
-                let item = items[index]
-                let isFirst = !items[..<index].contains { $0.resourceID == item.resourceID }
-                return isFirst ? signal(item.resourceID, item.resourceType) : nil
-            }
         case .items(let items?, _):
-            var seen: Set<String> = []
-            return items.compactMap { item in
-                seen.insert(item.resourceID).inserted ? signal(item.resourceID, item.resourceType) : nil
-            }
+            return items.firstOccurrences { $0.resourceID }.map { signal($0.resourceID, $0.resourceType) }
         default:
             guard let resourceID = event.resourceID else { return [] }
             return [signal(resourceID, event.resourceType)]
