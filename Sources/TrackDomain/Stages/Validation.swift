@@ -86,21 +86,21 @@ public enum EventValidator {
         input: UnsafeRawBufferPointer
     ) throws(Rejection) -> ValidatedEvent {
         let fields = RawFields(members, input: input)
-        let siteID = try validateSiteID(fields.siteID, input: input)
+        let siteID = try validateSiteID(fields[.siteID], input: input)
         let eventType = try validateEventType(fields, input: input)
         let identity = try validateIdentity(fields, input: input)
         let (properties, propertiesField, compactProperties) = try validateProperties(fields)
-        let url = try optionalText(fields.url, "url")
-        let href = try optionalText(fields.href, "href")
-        let referer = try optionalText(fields.referer, "referer")
-        let userAgent = try optionalText(fields.userAgent, "user_agent")
-        let httpMethod = try optionalText(fields.httpMethod, "http_method")
-        let ip = try optionalText(fields.ip, "ip")
-        let messageID = try validateMessageID(fields.messageID, input: input)
-        let isTest = try validateIsTest(fields.isTest)
-        let timestamp = try time(fields.timestamp, "timestamp", input: input)
-        let sentAt = try time(fields.sentAt, "sent_at", input: input)
-        let receivedAt = try time(fields.receivedAt, "received_at", input: input)
+        let url = try optionalText(fields[.url], "url")
+        let href = try optionalText(fields[.href], "href")
+        let referer = try optionalText(fields[.referer], "referer")
+        let userAgent = try optionalText(fields[.userAgent], "user_agent")
+        let httpMethod = try optionalText(fields[.httpMethod], "http_method")
+        let ip = try optionalText(fields[.ip], "ip")
+        let messageID = try validateMessageID(fields[.messageID], input: input)
+        let isTest = try validateIsTest(fields[.isTest])
+        let timestamp = try time(fields[.timestamp], "timestamp", input: input)
+        let sentAt = try time(fields[.sentAt], "sent_at", input: input)
+        let receivedAt = try time(fields[.receivedAt], "received_at", input: input)
         guard identity.isKnown else {
             throw Rejection(.missingIdentity, field: nil, "none of bsin, user_id or email is present")
         }
@@ -154,7 +154,7 @@ public enum EventValidator {
         _ fields: RawFields,
         input: UnsafeRawBufferPointer
     ) throws(Rejection) -> String {
-        let (value, name) = fields.eventType.map { ($0, "event_type") } ?? (fields.type, "type")
+        let (value, name) = fields[.eventType].map { ($0, "event_type") } ?? (fields[.type], "type")
         guard let value else {
             throw Rejection(.missingField, field: "event_type", "event_type (or its alias type) is required")
         }
@@ -194,9 +194,9 @@ public enum EventValidator {
         _ fields: RawFields,
         input: UnsafeRawBufferPointer
     ) throws(Rejection) -> Identity {
-        let bsin = try optionalText(fields.bsin, "bsin")
-        let userID = try optionalText(fields.userID, "user_id")
-        let email = try optionalText(fields.email, "email").flatMap { (text) throws(Rejection) in
+        let bsin = try optionalText(fields[.bsin], "bsin")
+        let userID = try optionalText(fields[.userID], "user_id")
+        let email = try optionalText(fields[.email], "email").flatMap { (text) throws(Rejection) in
             try normalizedEmail(text, input: input)
         }
         return Identity(
@@ -232,7 +232,8 @@ public enum EventValidator {
                 "both properties and its alias attributes are present; send only one"
             )
         }
-        let (member, name) = fields.attributes.map { ($0, "attributes") } ?? (fields.properties, "properties")
+        let (member, name) =
+            fields.member(.attributes).map { ($0, "attributes") } ?? (fields.member(.properties), "properties")
         guard let member else { return (JSONObject(), "properties", nil) }
         guard case .value(.object(let object)) = member.value else {
             throw Rejection(
@@ -317,33 +318,18 @@ private struct RawFields {
     private var positions = FieldPositions()
     var extra: [JSONMember] = []
 
-    var siteID: InputValue? { value(.siteID) }
-    var eventType: InputValue? { value(.eventType) }
-    var type: InputValue? { value(.type) }
-    var bsin: InputValue? { value(.bsin) }
-    var userID: InputValue? { value(.userID) }
-    var email: InputValue? { value(.email) }
-    /// Whole members, so that their extent and form are known for copying.
-    var properties: InputMember? { positions[.properties].map { members[$0] } }
-    var attributes: InputMember? { positions[.attributes].map { members[$0] } }
-    var url: InputValue? { value(.url) }
-    var href: InputValue? { value(.href) }
-    var referer: InputValue? { value(.referer) }
-    var userAgent: InputValue? { value(.userAgent) }
-    var httpMethod: InputValue? { value(.httpMethod) }
-    var ip: InputValue? { value(.ip) }
-    var timestamp: InputValue? { value(.timestamp) }
-    var sentAt: InputValue? { value(.sentAt) }
-    var receivedAt: InputValue? { value(.receivedAt) }
-    var messageID: InputValue? { value(.messageID) }
-    var isTest: InputValue? { value(.isTest) }
+    /// The value of `field`; nil when it is absent or null.
+    subscript(field: Field) -> InputValue? {
+        positions[field].map { members[$0].value }
+    }
+
+    /// The whole member of `field` (its extent and form too, for copying); nil when absent or null.
+    func member(_ field: Field) -> InputMember? {
+        positions[field].map { members[$0] }
+    }
 
     /// Whether `field` is present and not null.
     func has(_ field: Field) -> Bool { positions[field] != nil }
-
-    private func value(_ field: Field) -> InputValue? {
-        positions[field].map { members[$0].value }
-    }
 
     /// The known top-level names.
     enum Field: Int {
