@@ -231,18 +231,25 @@ public struct JSONParser {
     /// After a member's value: true when another member follows (its `,` read), false at the `}`.
     @inline(__always)
     private mutating func continuesObject() throws(JSONParseError) -> Bool {
+        try continuesContainer(closedBy: UInt8(ascii: "}"), "an object")
+    }
+
+    /// After a value in an object or array: true when another follows (its `,` read), false at `close`.
+    @inline(__always)
+    private mutating func continuesContainer(closedBy close: UInt8, _ container: String) throws(JSONParseError) -> Bool
+    {
         skipWhitespace()
         switch peek() {
         case UInt8(ascii: ","):
             index += 1
             return true
-        case UInt8(ascii: "}"):
+        case close:
             index += 1
             return false
         case nil:
-            throw error("unexpected end of input in an object")
+            throw error("unexpected end of input in \(container)")
         default:
-            throw error("expected ',' or '}' in an object")
+            throw error("expected ',' or '\(Character(Unicode.Scalar(close)))' in \(container)")
         }
     }
 
@@ -286,22 +293,11 @@ public struct JSONParser {
             index += 1
             return elements
         }
-        while true {
+        repeat {
             skipWhitespace()
             elements.append(try parseValue(depth: depth))
-            skipWhitespace()
-            switch peek() {
-            case UInt8(ascii: ","):
-                index += 1
-            case UInt8(ascii: "]"):
-                index += 1
-                return elements
-            case nil:
-                throw error("unexpected end of input in an array")
-            default:
-                throw error("expected ',' or ']' in an array")
-            }
-        }
+        } while try continuesContainer(closedBy: UInt8(ascii: "]"), "an array")
+        return elements
     }
 
     private mutating func parseNumber() throws(JSONParseError) -> JSONNumber {
