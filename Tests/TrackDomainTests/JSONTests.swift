@@ -98,6 +98,42 @@ struct JSONTests {
         #expect(throws: JSONParseError.self) { try parse("{\(members),\"k7\":0}") }
     }
 
+    /// Every placement of a repeated key among up to 40 other members, at the top level and nested,
+    /// through both readers: past 16 members the check switches from comparing to a set, and a set
+    /// built at the first fingerprint collision once missed the keys read after it.
+    @Test(arguments: [0, 1, 15, 16, 17, 18, 33, 40])
+    func duplicateKeysAtAnyPosition(fillers: Int) {
+        let names = ["site_id", "q", "a0", "é"]
+        for name in names {
+            for first in 0...fillers {
+                for second in (first + 1)...(fillers + 1) {
+                    var members = (0..<fillers).map { "\"a\($0 + 1)\":\($0)" }
+                    members.insert("\"\(name)\":\"A\"", at: first)
+                    members.insert("\"\(name)\":\"B\"", at: second)
+                    let object = "{\(members.joined(separator: ","))}"
+                    let placement = "\(name) at \(first) and \(second) of \(fillers + 2)"
+                    #expect((try? parse(object)) == nil, "accepted \(placement)")
+                    #expect((try? parse("{\"properties\":\(object)}")) == nil, "accepted nested \(placement)")
+                    #expect((try? parse("[1,\(object)]")) == nil, "accepted in an array \(placement)")
+                    let rejected = Array(object.utf8).withUnsafeBytes { bytes in
+                        (try? JSONParser.parseEventObject(bytes)) == nil
+                    }
+                    #expect(rejected, "the event reader accepted \(placement)")
+                }
+            }
+        }
+    }
+
+    @Test("keys are compared by their bytes: two spellings of one canonically equivalent text are two keys")
+    func keysComparedByBytes() throws {
+        let precomposed = "\"\u{E9}\":1"
+        let decomposed = "\"e\u{301}\":2"
+        _ = try parse("{\(precomposed),\(decomposed)}")
+        let many = (0..<20).map { "\"k\($0)\":0" }.joined(separator: ",")
+        _ = try parse("{\(many),\(precomposed),\(decomposed)}")
+        #expect(throws: JSONParseError.self) { try parse("{\(many),\(precomposed),\"\\u00e9\":3}") }
+    }
+
     @Test(arguments: [
         [0x22, 0xC3, 0x22] as [UInt8],  // truncated two-byte sequence
         [0x22, 0xE0, 0x80, 0x80, 0x22],  // overlong three-byte form

@@ -184,9 +184,13 @@ public struct JSONParser {
     }
 
     /// What the duplicate-key check of one object has seen so far.
+    ///
+    /// Up to 16 members, a new key is compared with the earlier ones only when its fingerprint bit was
+    /// set before. From the first such collision past 16 members on, every key goes into `seenKeys`,
+    /// so that the set always holds all keys read so far.
     private struct KeyCheck {
         var fingerprints: UInt64 = 0
-        var seenKeys: Set<String>? = nil
+        var seenKeys: Set<KeyBytes>? = nil
     }
 
     /// Steps over `{`; false when the object is empty (its `}` read too).
@@ -212,13 +216,8 @@ public struct JSONParser {
         let fingerprint =
             lastStringHadEscapes
             ? UInt64.max : Self.fingerprint(of: UnsafeBufferPointer(rebasing: bytes[(keyOffset + 1)..<(index - 1)]))
-        if check.fingerprints & fingerprint != 0 {
-            try rejectDuplicate(
-                key,
-                at: keyOffset,
-                among: members.lazy.map { $0.key },
-                seenKeys: &check.seenKeys
-            )
+        if check.seenKeys != nil || check.fingerprints & fingerprint != 0 {
+            try rejectDuplicate(key, at: keyOffset, among: members.lazy.map { $0.key }, seenKeys: &check.seenKeys)
         }
         check.fingerprints |= fingerprint
         skipWhitespace()
@@ -261,21 +260,23 @@ public struct JSONParser {
         return 1 << UInt64(mix & 63)
     }
 
-    /// Small objects are checked by a linear scan; past 16 members a set keeps it linear overall.
+    /// Small objects are checked by a linear scan; past 16 members a set of every key read so far
+    /// keeps the check linear overall. Keys are compared by their UTF-8 bytes, as JSON readers do:
+    /// two spellings of one canonically equivalent text are different keys.
     private func rejectDuplicate(
         _ key: String,
         at offset: Int,
         among keys: some Collection<String>,
-        seenKeys: inout Set<String>?
+        seenKeys: inout Set<KeyBytes>?
     ) throws(JSONParseError) {
         let duplicate: Bool
-        if keys.count < 16 {
-            duplicate = keys.contains(key)
+        if seenKeys == nil && keys.count < 16 {
+            duplicate = keys.contains { $0.utf8.elementsEqual(key.utf8) }
         } else {
             if seenKeys == nil {
-                seenKeys = Set(keys)
+                seenKeys = Set(keys.map(KeyBytes.init))
             }
-            duplicate = !(seenKeys?.insert(key).inserted ?? true)
+            duplicate = seenKeys?.insert(KeyBytes(key)).inserted == false
         }
         if duplicate {
             throw JSONParseError(reason: "duplicate key \"\(key.prefix(64))\"", offset: offset)
@@ -562,6 +563,23 @@ enum JSONBytes {
     @inline(__always)
     static func isPlainASCIIBlock(_ word: UInt64) -> Bool {
         word & highBits == 0 && isCleanBlock(word)
+    }
+}
+
+/// A key compared and hashed by its UTF-8 bytes (`String`'s own `==` and hash follow canonical
+/// equivalence, under which different keys of one object could look equal).
+private struct KeyBytes: Hashable {
+    let key: String
+
+    init(_ key: String) { self.key = key }
+
+    static func == (left: KeyBytes, right: KeyBytes) -> Bool {
+        left.key.utf8.elementsEqual(right.key.utf8)
+    }
+
+    func hash(into hasher: inout Hasher) {
+        var key = key
+        key.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
     }
 }
 
