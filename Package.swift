@@ -105,6 +105,14 @@ let package = Package(
             ],
             swiftSettings: strictSwift
         ),
+        // Test support: a strict JSON checker written apart from the product's parser, which every
+        // test that reads outputs runs them through.
+        .target(
+            name: "StrictJSON",
+            dependencies: ["TrackDomain"],
+            path: "Tests/StrictJSON",
+            swiftSettings: strictSwift
+        ),
         .testTarget(
             name: "KafkaTests",
             dependencies: ["Kafka", .product(name: "Logging", package: "swift-log")],
@@ -114,6 +122,7 @@ let package = Package(
             name: "TrackDomainTests",
             dependencies: [
                 "TrackDomain",
+                "StrictJSON",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             swiftSettings: strictSwift
@@ -125,13 +134,13 @@ let package = Package(
         ),
         .testTarget(
             name: "TrackTrafficTests",
-            dependencies: ["TrackTraffic", "TrackDomain"],
+            dependencies: ["TrackTraffic", "TrackDomain", "StrictJSON"],
             swiftSettings: strictSwift
         ),
         .testTarget(
             name: "TrackRuntimeTests",
             dependencies: [
-                "TrackRuntime", "Kafka", "TrackDomain", "TrackPipeline",
+                "TrackRuntime", "Kafka", "TrackDomain", "TrackPipeline", "StrictJSON",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

@@ -1,3 +1,4 @@
+import StrictJSON
 import Testing
 import TrackDomain
 
@@ -8,7 +9,7 @@ struct ConcurrencyTests {
         let lines = PropertyTests.fixtureLines
         let processor = TestSupport.processor(GoldenFixtureTests.configuration, bots: .builtIn())
         @Sendable func run(_ index: Int, with processor: inout EventProcessor) -> ProcessingOutcome {
-            processor.process(
+            processor.processStrictly(
                 value: lines[index],
                 source: SourceCoordinates(topic: "t", partition: 0, offset: Int64(index))
             )

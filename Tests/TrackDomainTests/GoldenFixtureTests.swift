@@ -1,4 +1,5 @@
 import Foundation
+import StrictJSON
 import Testing
 import TrackDomain
 
@@ -46,7 +47,7 @@ struct GoldenFixtureTests {
         var rejected: [UInt8] = []
         for (offset, line) in lines.enumerated() {
             let source = SourceCoordinates(topic: topic, partition: 0, offset: Int64(offset))
-            let outcome = processor.process(value: Array(line), source: source)
+            let outcome = processor.processStrictly(value: Array(line), source: source)
             for record in outcome.enriched { enriched += record.value + [UInt8(ascii: "\n")] }
             for record in outcome.signals { signals += record.value + [UInt8(ascii: "\n")] }
             if let rejection = outcome.rejection { rejected += rejection.value + [UInt8(ascii: "\n")] }

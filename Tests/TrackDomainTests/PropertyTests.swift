@@ -1,5 +1,6 @@
 import Foundation
 import PropertyBased
+import StrictJSON
 import Testing
 import TrackDomain
 
@@ -20,7 +21,7 @@ struct PropertyTests {
     static func checkGuarantees(_ value: [UInt8], offset: Int64 = 7) -> [String] {
         let source = SourceCoordinates(topic: "prop", partition: 1, offset: offset)
         var processor = Self.processor
-        let outcome = processor.process(value: value, source: source)
+        let outcome = processor.processStrictly(value: value, source: source)
         if outcome.rejection != nil {
             #expect(outcome.enriched.isEmpty && outcome.signals.isEmpty)
             #expect(outcome.rejectionReason != nil)
@@ -42,7 +43,7 @@ struct PropertyTests {
         }
         #expect(!ids.contains(""), "every output is a JSON object with an id")
         #expect(Set(ids).count == ids.count, "ids are unique")
-        let rerun = processor.process(value: value, source: source)
+        let rerun = processor.processStrictly(value: value, source: source)
         #expect(rerun.enriched == outcome.enriched && rerun.signals == outcome.signals)
         #expect(rerun.rejection == outcome.rejection)
         return ids

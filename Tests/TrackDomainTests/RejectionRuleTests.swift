@@ -1,3 +1,4 @@
+import StrictJSON
 import Testing
 import TrackDomain
 
@@ -401,6 +402,18 @@ private let rules: [RejectionRule] = [
         "properties.items[0].item_qty"
     ),
     RejectionRule(
+        "items whose total overflows to infinity",
+        event(#""properties":{"items":[{"sku":"a","price":1e308,"quantity":10}]}"#, type: "purchased"),
+        .invalidItems,
+        "properties.items"
+    ),
+    RejectionRule(
+        "two finite prices that sum past the largest double",
+        event(#""properties":{"items":[{"sku":"a","price":1e308},{"sku":"b","price":"1.7e308"}]}"#, type: "purchased"),
+        .invalidItems,
+        "properties.items"
+    ),
+    RejectionRule(
         "non-numeric total",
         event(#""properties":{"total":"lots"}"#, type: "purchased"),
         .invalidItems,
@@ -413,7 +426,7 @@ struct RejectionRuleTests {
     @Test(arguments: rules)
     func rejects(_ rule: RejectionRule) {
         var processor = TestSupport.processor(rule.configuration)
-        let outcome = processor.process(value: rule.value, source: TestSupport.source)
+        let outcome = processor.processStrictly(value: rule.value, source: TestSupport.source)
         #expect(outcome.enriched.isEmpty)
         #expect(outcome.signals.isEmpty)
         #expect(outcome.rejectionReason == rule.reason)
@@ -467,7 +480,7 @@ struct RejectionRuleTests {
     @Test("a value that is not UTF-8 travels as payload_base64")
     func base64Payload() {
         var processor = TestSupport.processor()
-        let outcome = processor.process(value: [0x7B, 0xFF, 0x7D], source: TestSupport.source)
+        let outcome = processor.processStrictly(value: [0x7B, 0xFF, 0x7D], source: TestSupport.source)
         let rejection = TestSupport.object(outcome.rejection)
         #expect(rejection.string("payload_base64") == "e/99")
         #expect(rejection["payload"] == nil)
@@ -477,7 +490,7 @@ struct RejectionRuleTests {
     @Test("a tombstone has a null payload")
     func tombstonePayload() {
         var processor = TestSupport.processor()
-        let outcome = processor.process(value: [UInt8]?.none, source: TestSupport.source)
+        let outcome = processor.processStrictly(value: [UInt8]?.none, source: TestSupport.source)
         #expect(TestSupport.object(outcome.rejection)["payload"] == .null)
     }
 

@@ -119,6 +119,26 @@ struct SignalTests {
             kind: "explicit"
         ),
         Row(
+            rule: "bounds one apart near 2^62 are one double: the lowest score is still -1",
+            json: TestSupport.event(
+                #""properties":{"score":4611686018427387904,"score_min":4611686018427387904,"#
+                    + #""score_max":4611686018427387905}"#,
+                type: "liked"
+            ),
+            values: ["-1.0"],
+            kind: "explicit"
+        ),
+        Row(
+            rule: "bounds one apart near 2^62: the highest score is +1",
+            json: TestSupport.event(
+                #""properties":{"score":4611686018427387905,"score_min":4611686018427387904,"#
+                    + #""score_max":4611686018427387905}"#,
+                type: "liked"
+            ),
+            values: ["1.0"],
+            kind: "explicit"
+        ),
+        Row(
             rule: "per-site scale",
             json: #"{"site_id":"acme-news","event_type":"liked","bsin":"b","url":"u","properties":{"score":7}}"#,
             values: ["0.3999999999999999"],

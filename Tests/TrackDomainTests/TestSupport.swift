@@ -1,3 +1,5 @@
+import StrictJSON
+import Testing
 import TrackDomain
 
 /// Shared helpers: run one raw value through a processor and read its outputs back as JSON.
@@ -17,7 +19,7 @@ enum TestSupport {
         source: SourceCoordinates = TestSupport.source
     ) -> ProcessingOutcome {
         var processor = processor(configuration)
-        return processor.process(value: Array(json.utf8), source: source)
+        return processor.processStrictly(value: Array(json.utf8), source: source)
     }
 
     /// Parses an output value written by the processor; outputs are always valid JSON objects.

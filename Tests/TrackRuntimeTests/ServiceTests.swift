@@ -1,5 +1,6 @@
 import Foundation
 import Kafka
+import StrictJSON
 import Testing
 import TrackDomain
 import TrackPipeline
@@ -16,7 +17,7 @@ struct ServiceTests {
         let status = await service.waitForExit(timeout: .seconds(240))
         #expect(status == 0, "exit status; log:\n\(service.log.suffix(2000))")
 
-        let inputs = try await readAll(pipeline.input, partitions: 4, broker: broker)
+        let inputs = try await readAll(pipeline.input, partitions: 4, broker: broker, strict: false)
         let enriched = try await readAll(pipeline.enriched, partitions: 4, broker: broker)
         let signals = try await readAll(pipeline.signals, partitions: 4, broker: broker)
         let rejected = try await readAll(pipeline.rejected, partitions: 4, broker: broker)
@@ -42,7 +43,7 @@ struct ServiceTests {
                 offset: input.offset,
                 timestamp: input.timestamp
             )
-            let outcome = processor.process(value: input.value, source: source)
+            let outcome = processor.processStrictly(value: input.value, source: source)
             expectedEnriched += outcome.enriched.map(\.value)
             expectedSignals += outcome.signals.map(\.value)
             if let rejection = outcome.rejection { expectedRejected.append(rejection.value) }
@@ -101,7 +102,7 @@ struct ServiceTests {
         let status = await second.waitForExit(timeout: .seconds(240))
         #expect(status == 0, "log:\n\(second.log.suffix(2000))")
 
-        let inputs = try await readAll(pipeline.input, partitions: 4, broker: broker)
+        let inputs = try await readAll(pipeline.input, partitions: 4, broker: broker, strict: false)
         let enriched = try await readAll(pipeline.enriched, partitions: 4, broker: broker)
         let rejected = try await readAll(pipeline.rejected, partitions: 4, broker: broker)
         let accounting = Accounting(enriched: enriched, rejected: rejected)
@@ -161,7 +162,7 @@ struct ServiceTests {
         #expect(metrics.keys.contains { $0.hasPrefix("trackstream_stage_duration_seconds_bucket{") })
 
         let committed = try await broker.admin().listGroupOffsets(group: pipeline.group)
-        let inputs = try await readAll(pipeline.input, partitions: 4, broker: broker)
+        let inputs = try await readAll(pipeline.input, partitions: 4, broker: broker, strict: false)
         let ends = Dictionary(grouping: inputs, by: \.partition).mapValues { ($0.map(\.offset).max() ?? -1) + 1 }
         for entry in committed { #expect(entry.offset == ends[entry.partition], "committed \(entry)") }
     }

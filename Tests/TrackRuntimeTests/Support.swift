@@ -2,6 +2,7 @@ import Foundation
 import Kafka
 import Logging
 import ServiceLifecycle
+import StrictJSON
 import Synchronization
 import Testing
 import TrackRuntime
@@ -240,11 +241,16 @@ struct StoredRecord: Sendable {
 }
 
 /// Reads every record of `topic` from the beginning to the current end of each partition.
+///
+/// Outputs are `strict` (the default): every value must be strict JSON (``StrictJSON``), else the
+/// test records an issue. Pass `strict: false` to read an input topic, which may hold anything.
 func readAll(
     _ topic: String,
     partitions: Int32,
     broker: Broker,
-    timeout: Duration = .seconds(60)
+    timeout: Duration = .seconds(60),
+    strict: Bool = true,
+    sourceLocation: SourceLocation = #_sourceLocation
 ) async throws
     -> [StoredRecord]
 {
@@ -284,6 +290,11 @@ func readAll(
         if atEnd.count == Int(partitions) || ContinuousClock.now > deadline { break }
     }
     await consumer.close()
+    if strict {
+        for record in records {
+            StrictJSON.expectStrict(record.value ?? Array("null".utf8), sourceLocation: sourceLocation)
+        }
+    }
     return records
 }
 

@@ -1,3 +1,4 @@
+import StrictJSON
 import Testing
 import TrackDomain
 import TrackTraffic
@@ -73,7 +74,7 @@ struct ContractConformanceTests {
         var processor = EventProcessor(configuration: .default, botDetector: .builtIn())
         let source = SourceCoordinates(topic: "track.raw", partition: 0, offset: 0)
         let invalidScores = run.events.filter { !$0.isMalformed && $0.eventType == "liked" }
-            .map { processor.process(value: $0.value, source: source) }
+            .map { processor.processStrictly(value: $0.value, source: source) }
             .filter { $0.rejectionReason == .invalidScore }
         #expect(!invalidScores.isEmpty)
     }

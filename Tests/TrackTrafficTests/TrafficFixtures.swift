@@ -1,4 +1,6 @@
 import Foundation
+import StrictJSON
+import Testing
 import TrackDomain
 import TrackTraffic
 
@@ -40,7 +42,7 @@ struct ProcessedTraffic: Sendable {
                 offset: Int64(offset),
                 timestamp: event.timestamp
             )
-            return processor.process(value: event.value, source: source)
+            return processor.processStrictly(value: event.value, source: source)
         }
     }
 

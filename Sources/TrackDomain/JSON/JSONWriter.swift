@@ -235,7 +235,16 @@ public struct JSONWriter: ~Copyable {
     }
 
     /// Writes a finite double in shortest round-trip form (`0.1`, `1.0`, `1e+16`).
+    ///
+    /// JSON has no infinity or NaN, and the stages reject what would compute one; should one reach the
+    /// writer anyway, it writes `null` rather than a value no strict reader accepts (and stops a debug
+    /// build, where a test can see it).
     public mutating func double(_ value: Double) {
+        guard value.isFinite else {
+            assertionFailure("a non-finite number (\(value)) reached the JSON writer")
+            null()
+            return
+        }
         separate()
         buffer.append(contentsOf: value.description)
         needsComma = true

@@ -23,12 +23,18 @@ public struct ScoreScale: Sendable, Hashable, CustomStringConvertible {
 
     public func contains(_ score: Int64) -> Bool { (min...max).contains(score) }
 
-    /// Maps `score` linearly onto -1...1: `2·(s−min)/(max−min) − 1`.
+    /// Maps `score` linearly onto -1...1: `2·(s−min)/(max−min) − 1`; always finite, and within -1...1
+    /// for a score on the scale.
     ///
-    /// Computed in `Double` so that extreme per-event bounds cannot overflow `Int64`; differences of
-    /// realistic scores are exact either way.
+    /// The differences are taken exactly as `UInt64` (two's complement wraps back to the true value
+    /// for `min ≤ s ≤ max`) and only then converted: converting the bounds first rounds two bounds
+    /// near 2⁶² to one double, a width of 0, and a `nan`. Rounding is monotonic, so `s − min` never
+    /// exceeds `max − min` after conversion, and the width is at least 1. For realistic scales the
+    /// result is the same as with the bounds converted first.
     public func preference(of score: Int64) -> Double {
-        2.0 * (Double(score) - Double(min)) / (Double(max) - Double(min)) - 1.0
+        let offset = UInt64(bitPattern: score &- min)
+        let width = UInt64(bitPattern: max &- min)
+        return 2.0 * Double(offset) / Double(width) - 1.0
     }
 
     public var description: String { "\(min)..\(max)" }

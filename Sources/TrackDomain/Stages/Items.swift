@@ -21,7 +21,14 @@ enum ItemsNormalizer {
                 try item(element, path: "\(path).items[\(index)]")
             }
             items = parsed
-            total = computedTotal(parsed)
+            guard let sum = computedTotal(parsed) else {
+                throw Rejection(
+                    .invalidItems,
+                    field: "\(path).items",
+                    "the items' total (the sum of price × quantity) is too large to represent"
+                )
+            }
+            total = sum
         }
         if let given = properties.present("total") {
             guard let number = nonNegativeNumber(given) else {
@@ -126,8 +133,9 @@ enum ItemsNormalizer {
         return bytes.isEmpty
     }
 
-    /// Σ price × quantity: exact while every term is an integer, else a double rounded to 6 decimals.
-    static func computedTotal(_ items: [PurchaseItem]) -> NumericValue {
+    /// Σ price × quantity: exact while every term is an integer, else a double rounded to 6 decimals;
+    /// nil when the sum overflows to infinity (no output may carry a number JSON cannot write).
+    static func computedTotal(_ items: [PurchaseItem]) -> NumericValue? {
         var integerTotal: Int64 = 0
         var doubleTotal = 0.0
         var isExact = true
@@ -153,6 +161,7 @@ enum ItemsNormalizer {
             }
         }
         if isExact { return .integer(integerTotal) }
+        guard doubleTotal.isFinite else { return nil }
         let rounded = (doubleTotal * 1_000_000).rounded(.toNearestOrEven) / 1_000_000
         guard rounded.isFinite else { return .double(doubleTotal) }
         if rounded.rounded(.towardZero) == rounded, let integer = Int64(exactly: rounded) {
