@@ -1,3 +1,4 @@
+import Synchronization
 import Testing
 import TrackDomain
 
@@ -337,14 +338,33 @@ struct BotDetectorTests {
         }
     }
 
-    @Test("a user agent longer than 1 KiB is matched every time, not remembered")
+    @Test("only a user agent's first 1 KiB is examined: long ones are remembered by it and matched once")
     func longUserAgents() {
-        let detector = BotDetector.builtIn()
+        let calls = Mutex(0)
+        let detector = BotDetector(
+            matchers: [
+                { userAgent in
+                    calls.withLock { $0 += 1 }
+                    return userAgent.contains("bot/")
+                }
+            ],
+            sourceDescription: "counting"
+        )
         var cache = BotVerdictCache()
-        let long = String(repeating: "a", count: BotVerdictCache.longestRemembered) + " bot/1"
-        let verdict = cache.isBot(userAgent: long, detector: detector)
-        #expect(verdict)
-        #expect(cache.count == 0)
+        // 1,023 bytes, then a two-byte character the cut at 1,024 would split: it is left out.
+        let prefix = String(repeating: "a", count: BotDetector.examinedBytes - 1)
+        for tail in ["", " bot/1", " and more", String(repeating: "z", count: 1 << 20)] {
+            let verdict = cache.isBot(userAgent: prefix + "é" + tail, detector: detector)
+            #expect(!verdict)
+        }
+        let callsForFour = calls.withLock { $0 }
+        #expect(callsForFour == 1, "four user agents with the same first 1 KiB, matched once")
+        let marked = cache.isBot(userAgent: "x bot/2 " + prefix, detector: detector)
+        #expect(marked)
+        #expect(!detector.isBot(userAgent: prefix + "é bot/1"))
+        let callsInAll = calls.withLock { $0 }
+        #expect(callsInAll == 3)
+        #expect(cache.count == 2)
     }
 
     @Test("a user agent read from the input is looked up by its bytes and gets the same verdict")

@@ -70,26 +70,47 @@ public final class BotDetector: Sendable {
         )
     }
 
-    /// `true` when the user agent matches a crawler pattern; nil and empty user agents are not bots.
-    /// Runs the patterns every time: see ``BotVerdictCache`` to remember verdicts.
+    /// How much of a user agent is examined: its first 1 KiB (cut back to a whole character). Real
+    /// user agents are a few hundred bytes; the bound caps what a crafted one costs and lets every
+    /// verdict be remembered by those bytes alone.
+    public static let examinedBytes = 1024
+
+    /// `true` when the user agent's first ``examinedBytes`` match a crawler pattern; nil and empty
+    /// user agents are not bots. Runs the patterns every time: see ``BotVerdictCache`` to remember
+    /// verdicts.
     public func isBot(userAgent: String?) -> Bool {
-        guard let userAgent, !userAgent.isEmpty else { return false }
-        return matchers.contains { $0(userAgent) }
+        guard var userAgent, !userAgent.isEmpty else { return false }
+        return userAgent.withUTF8 { isBot(examined: Self.examinedPart(of: $0)) }
+    }
+
+    /// The patterns run over bytes already cut to ``examinedPart(of:)``.
+    func isBot(examined: UnsafeBufferPointer<UInt8>) -> Bool {
+        let text = String(decoding: examined, as: UTF8.self)
+        return matchers.contains { $0(text) }
+    }
+
+    /// The first ``examinedBytes`` of a UTF-8 user agent, ending before a character they would cut.
+    static func examinedPart(of utf8: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
+        guard utf8.count > examinedBytes else { return utf8 }
+        var end = examinedBytes
+        while end > 0, utf8[end] & 0xC0 == 0x80 { end -= 1 }
+        return UnsafeBufferPointer(rebasing: utf8[..<end])
     }
 }
 
 /// The verdicts one worker has reached, so that each user agent is matched once.
 ///
 /// A value belongs to one worker (an ``EventProcessor`` value carries one), so it needs no lock. It
-/// is bounded: when it reaches ``capacity`` entries it is emptied and refilled, and user agents
-/// longer than ``longestRemembered`` bytes are matched every time, which keeps memory flat under a
-/// flood of unique user agents. User agents are told apart by their bytes, so the verdict for one
-/// never depends on which others were seen first.
+/// is bounded: when it reaches ``capacity`` entries it is emptied and refilled, which keeps memory
+/// flat under a flood of unique user agents. A verdict depends only on a user agent's first
+/// ``BotDetector/examinedBytes``, so those are what is remembered, however long the user agent.
+/// User agents are told apart by their bytes, so the verdict for one never depends on which others
+/// were seen first.
 public struct BotVerdictCache: Sendable {
     /// The most user agents remembered at once.
     public let capacity: Int
-    /// The longest user agent remembered, in bytes: at most ``capacity`` of them are ~10 MB.
-    public static let longestRemembered = 1024
+    /// The most bytes remembered per user agent: at most ``capacity`` of them are ~10 MB.
+    public static let longestRemembered = BotDetector.examinedBytes
     private var table: VerdictTable
 
     public init(capacity: Int = 10_000) {
@@ -112,11 +133,11 @@ public struct BotVerdictCache: Sendable {
         return userAgent.withUTF8(in: input) { verdict(for: $0, detector: detector) }
     }
 
-    private mutating func verdict(for userAgent: UnsafeBufferPointer<UInt8>, detector: BotDetector) -> Bool {
+    private mutating func verdict(for fullUserAgent: UnsafeBufferPointer<UInt8>, detector: BotDetector) -> Bool {
+        let userAgent = BotDetector.examinedPart(of: fullUserAgent)
         let hash = VerdictTable.hash(userAgent)
         if let known = table.verdict(for: userAgent, hash: hash) { return known }
-        let verdict = detector.isBot(userAgent: String(decoding: userAgent, as: UTF8.self))
-        guard userAgent.count <= Self.longestRemembered else { return verdict }
+        let verdict = detector.isBot(examined: userAgent)
         if table.count >= capacity || table.storedBytes >= VerdictTable.byteLimit(capacity: capacity) {
             table.removeAll()
         }
