@@ -178,6 +178,13 @@ public final class KafkaProducer: Sendable {
 
 }
 
+/// Where an empty (not null) key or value points: librdkafka reads no byte of it.
+///
+/// `nonisolated(unsafe)`: allocated once, never written, never freed.
+private nonisolated(unsafe) let emptyBytes = UnsafeRawPointer(
+    UnsafeMutableRawPointer.allocate(byteCount: 1, alignment: 1)
+)
+
 /// One record on its way into librdkafka, pointing at bytes that stay valid for the call (with
 /// `copy`) or until the record is acknowledged (without).
 private struct OutgoingRecord {
@@ -203,15 +210,16 @@ private struct OutgoingRecord {
             add(RD_KAFKA_VTYPE_PARTITION) { $0.u.i32 = partition ?? RD_KAFKA_PARTITION_UA }
             add(RD_KAFKA_VTYPE_MSGFLAGS) { $0.u.i = copy ? RD_KAFKA_MSG_F_COPY : 0 }
             add(RD_KAFKA_VTYPE_OPAQUE) { $0.u.ptr = opaque }
+            // librdkafka sends a null pointer as a null value or key; an empty one must point somewhere.
             if let value {
                 add(RD_KAFKA_VTYPE_VALUE) {
-                    $0.u.mem.ptr = UnsafeMutableRawPointer(mutating: value.baseAddress)
+                    $0.u.mem.ptr = UnsafeMutableRawPointer(mutating: value.baseAddress ?? emptyBytes)
                     $0.u.mem.size = value.count
                 }
             }
             if let key {
                 add(RD_KAFKA_VTYPE_KEY) {
-                    $0.u.mem.ptr = UnsafeMutableRawPointer(mutating: key.baseAddress)
+                    $0.u.mem.ptr = UnsafeMutableRawPointer(mutating: key.baseAddress ?? emptyBytes)
                     $0.u.mem.size = key.count
                 }
             }

@@ -92,6 +92,39 @@ struct ProduceConsumeTests {
         #expect(received.map(\.key) == [Array("k".utf8), nil])
     }
 
+    @Test("an empty value and key are not a null value and key: both ways, and in a batch")
+    func emptyIsNotNull() async throws {
+        let topic = try await TestBroker.createTopic(partitions: 1)
+        let producer = try KafkaProducer(configuration: TestBroker.producerConfiguration())
+        let report = try await producer.send([
+            ProducerMessage(topic: topic, key: [], value: []),
+            ProducerMessage(topic: topic, key: nil, value: nil),
+            ProducerMessage(topic: topic, key: [], value: nil),
+            ProducerMessage(topic: topic, key: nil, value: []),
+        ])
+        #expect(report.allDelivered)
+        let storage = EmptyStorage()
+        let batch = ProducerBatch(
+            topics: [topic],
+            storage: storage,
+            records: [
+                .init(topic: 0, key: 0..<0, value: 0..<0, timestamp: nil),
+                .init(topic: 0, key: nil, value: nil, timestamp: nil),
+            ]
+        )
+        let batchReport = try await producer.enqueue(batch).report()
+        #expect(batchReport.allDelivered)
+        await producer.close()
+        let consumer = try KafkaConsumer(
+            configuration: TestBroker.consumerConfiguration(group: TestBroker.uniqueName("g"))
+        )
+        try consumer.subscribe(topics: [topic])
+        let received = try await consume(consumer) { received, atEnd in received.count >= 6 && !atEnd.isEmpty }
+        await consumer.close()
+        #expect(received.map(\.value) == [[], nil, nil, [], [], nil])
+        #expect(received.map(\.key) == [[], nil, [], nil, [], nil])
+    }
+
     @Test("a record above message.max.bytes is reported as failed with its content; the rest are delivered")
     func failedDelivery() async throws {
         let topic = try await TestBroker.createTopic(partitions: 1)
@@ -270,4 +303,9 @@ private final class TestStorage: ProducerPayloadStorage, @unchecked Sendable {
     }
 
     deinit { payloadBytes.deallocate() }
+}
+
+/// Payload storage with no bytes: records point at empty ranges of it.
+private final class EmptyStorage: ProducerPayloadStorage {
+    var payloadBytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: nil, count: 0) }
 }
