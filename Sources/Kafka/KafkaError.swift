@@ -74,19 +74,50 @@ public struct KafkaError: Error, Sendable, Hashable, CustomStringConvertible {
         "\(context): \(message) (\(name))"
     }
 
-    /// Whether the record itself was refused (too large, malformed): sent again unchanged it can
-    /// never be delivered. Other non-retriable errors (authorization, a missing topic, a fatal
-    /// producer) are about the destination or the client, not the record.
-    public var isRecordError: Bool {
-        Self.recordErrorCodes.contains(code)
+    /// What a failed delivery means for the record, and so what its sender does about it.
+    public enum DeliveryClass: Sendable, Hashable {
+        /// Transient (a timeout, a leader change, a full queue): send it again, unchanged.
+        case transient
+        /// About the destination, not the record (authorization, a missing topic): an operator can
+        /// fix it, so it is sent again, unchanged, while the service reports itself stalled.
+        case destination
+        /// The broker refused the record itself (too large, malformed, a timestamp or a policy it
+        /// does not accept, ...): sent again unchanged it can never be delivered.
+        case record
+        /// The producer is unusable: stop.
+        case fatal
     }
 
-    private static let recordErrorCodes: Set<Int32> = [
-        RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE.rawValue,
-        RD_KAFKA_RESP_ERR_INVALID_MSG.rawValue,
-        RD_KAFKA_RESP_ERR_INVALID_MSG_SIZE.rawValue,
-        RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE.rawValue,
-        RD_KAFKA_RESP_ERR_INVALID_RECORD.rawValue,
+    /// How a delivery failure with this error is handled: fatal errors stop, retriable ones and
+    /// those about the destination are retried, and any other error is taken to be about the record.
+    public var deliveryClass: DeliveryClass {
+        if isFatal || code == RD_KAFKA_RESP_ERR__FATAL.rawValue { return .fatal }
+        if Self.destinationCodes.contains(code) { return .destination }
+        if isRetriable || Self.transientDeliveryCodes.contains(code) { return .transient }
+        return .record
+    }
+
+    /// Whether the record itself was refused (see ``DeliveryClass/record``).
+    public var isRecordError: Bool { deliveryClass == .record }
+
+    /// Errors about where records go rather than what they are.
+    private static let destinationCodes: Set<Int32> = [
+        RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED.rawValue,
+        RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED.rawValue,
+        RD_KAFKA_RESP_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED.rawValue,
+        RD_KAFKA_RESP_ERR_SASL_AUTHENTICATION_FAILED.rawValue,
+        RD_KAFKA_RESP_ERR__AUTHENTICATION.rawValue,
+        RD_KAFKA_RESP_ERR__SSL.rawValue,
+        RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC.rawValue,
+        RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION.rawValue,
+        RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART.rawValue,
+        RD_KAFKA_RESP_ERR_TOPIC_EXCEPTION.rawValue,
+    ]
+
+    /// Client-side outcomes of a delivery that say nothing about the record: a purge on shutdown.
+    private static let transientDeliveryCodes: Set<Int32> = [
+        RD_KAFKA_RESP_ERR__PURGE_QUEUE.rawValue,
+        RD_KAFKA_RESP_ERR__PURGE_INFLIGHT.rawValue,
     ]
 
     /// Codes worth retrying when librdkafka gives no `rd_kafka_error_t` to ask: transient broker or

@@ -53,11 +53,25 @@ public struct PipelineConfiguration: Sendable, Equatable {
     public struct Limits: Sendable, Equatable {
         public var maxEventBytes: Int
         public var maxFanout: Int
+        /// Items per `purchased` / `updated_cart` event.
+        public var maxItems: Int
+        /// Bytes of enriched events and signals (keys and values) one input may yield.
+        public var maxOutputBytes: Int
 
-        public init(maxEventBytes: Int, maxFanout: Int) {
+        public init(
+            maxEventBytes: Int,
+            maxFanout: Int,
+            maxItems: Int = ProcessingConfiguration.defaultMaxItems,
+            maxOutputBytes: Int = ProcessingConfiguration.defaultMaxOutputBytes
+        ) {
             self.maxEventBytes = maxEventBytes
             self.maxFanout = maxFanout
+            self.maxItems = maxItems
+            self.maxOutputBytes = maxOutputBytes
         }
+
+        /// The smallest `limits.max_output_bytes` accepted: below it even small events could not pass.
+        public static let minimumOutputBytes = 4096
     }
 
     public struct Signals: Sendable, Equatable {
@@ -144,9 +158,14 @@ public struct PipelineConfiguration: Sendable, Equatable {
         }
         var weights: [String: Double] = [:]
         for weight in signals.implicitWeights { weights[weight.eventType] = weight.weight }
+        let messageMaxBytes = kafkaProperty("message.max.bytes").flatMap { Int($0) }
         return ProcessingConfiguration(
             maxEventBytes: limits.maxEventBytes,
             maxFanout: limits.maxFanout,
+            maxItems: limits.maxItems,
+            maxOutputBytes: limits.maxOutputBytes,
+            maxRecordBytes: messageMaxBytes.map(ProcessingConfiguration.producerRecordBytes)
+                ?? ProcessingConfiguration.defaultMaxRecordBytes,
             scoreScale: signals.scoreScale,
             siteScoreScales: siteScales,
             implicitWeights: weights

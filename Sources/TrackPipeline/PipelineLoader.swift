@@ -267,9 +267,26 @@ private struct PipelineReader {
         defaults: PipelineConfiguration.Limits
     ) throws(PipelineConfigurationError) -> PipelineConfiguration.Limits {
         var limits = defaults
-        for (key, value) in try members(node, path: "limits", allowed: ["max_event_bytes", "max_fanout"]) {
+        let allowed = ["max_event_bytes", "max_fanout", "max_items", "max_output_bytes"]
+        for (key, value) in try members(node, path: "limits", allowed: allowed) {
             let number = try positiveInteger(value, path: "limits.\(key.name)")
-            if key.name == "max_event_bytes" { limits.maxEventBytes = number } else { limits.maxFanout = number }
+            switch key.name {
+            case "max_event_bytes": limits.maxEventBytes = number
+            case "max_fanout": limits.maxFanout = number
+            case "max_items": limits.maxItems = number
+            default:
+                let minimum = PipelineConfiguration.Limits.minimumOutputBytes
+                guard number >= minimum else {
+                    throw error(
+                        .invalidValue,
+                        value,
+                        "limits.max_output_bytes",
+                        "\(number) bytes is too small for the outputs of any event",
+                        "use at least \(minimum) (the default is \(ProcessingConfiguration.defaultMaxOutputBytes))"
+                    )
+                }
+                limits.maxOutputBytes = number
+            }
         }
         return limits
     }

@@ -19,6 +19,8 @@ extension PipelineConfiguration {
         lines.append("limits:")
         lines.append("  max_event_bytes: \(limits.maxEventBytes)")
         lines.append("  max_fanout: \(limits.maxFanout)")
+        lines.append("  max_items: \(limits.maxItems)")
+        lines.append("  max_output_bytes: \(limits.maxOutputBytes)")
         lines.append("signals:")
         lines.append("  score_scale: {min: \(signals.scoreScale.min), max: \(signals.scoreScale.max)}")
         if signals.implicitWeights.isEmpty {

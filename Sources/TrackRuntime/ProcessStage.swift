@@ -8,18 +8,22 @@ public protocol RecordProcessing: Sendable {
     /// Appends the outputs of one raw record to `output`; throwing means "could not process", not
     /// "bad data" (the caller then rolls `output` back).
     /// Mutating: a processor may remember what it has seen (each worker holds its own copy).
+    /// `carried` sizes the key and headers a rejection would be sent with.
     mutating func process(
         value: UnsafeRawBufferPointer?,
         source: SourceCoordinates,
+        carrying carried: CarriedFields,
         into output: inout OutputBuffer
     ) throws -> RecordOutcome
-    /// Appends the `processing_error` rejection for a record that kept failing.
+    /// Appends the `processing_error` rejection for a record that kept failing; returns what it had
+    /// to leave out to fit a record.
     func appendProcessingErrorRejection(
         value: UnsafeRawBufferPointer?,
         source: SourceCoordinates,
         error: String,
+        carrying carried: CarriedFields,
         into output: inout OutputBuffer
-    )
+    ) -> RejectionOmissions
 }
 
 extension EventProcessor: RecordProcessing {}
@@ -110,9 +114,31 @@ actor ProcessStage {
                 timestamp: record.timestamp
             )
             let first = output.records.count
-            let outcome = outcome(of: record, source: source, into: &output)
-            if outcome.rejectionReason != nil, let key = record.key {
-                output.assignKey(output.appendKey(key), toRecordsFrom: first)
+            let start = output.checkpoint
+            // Accepted records (nearly all) never need their headers: only a rejection carries them,
+            // so they are read, and the record processed again with their size, only then.
+            var outcome = outcome(of: record, source: source, carrying: .key(of: record), into: &output)
+            var rejectionHeaders: [KafkaHeader] = []
+            if outcome.rejectionReason != nil {
+                rejectionHeaders = record.headers
+                if !rejectionHeaders.isEmpty {
+                    output.rollback(to: start)
+                    let carried = CarriedFields.of(record, headers: rejectionHeaders)
+                    outcome = self.outcome(of: record, source: source, carrying: carried, into: &output)
+                }
+                if outcome.omissions.contains(.keyAndHeaders) {
+                    rejectionHeaders = []
+                } else if let key = record.key {
+                    output.assignKey(output.appendKey(key), toRecordsFrom: first)
+                }
+                if !outcome.omissions.isEmpty {
+                    rejectionHeaders.append(
+                        KafkaHeader(
+                            name: RejectionOmissions.headerName,
+                            value: Array(outcome.omissions.headerValue.utf8)
+                        )
+                    )
+                }
             }
             for layout in output.records[first...] {
                 records.append(
@@ -121,7 +147,7 @@ actor ProcessStage {
                         key: layout.key,
                         value: layout.value,
                         timestamp: record.timestamp,
-                        headers: layout.kind == .rejection ? record.headers : []
+                        headers: layout.kind == .rejection ? rejectionHeaders : []
                     )
                 )
             }
@@ -161,21 +187,49 @@ actor ProcessStage {
     private func outcome(
         of record: ConsumedRecord,
         source: SourceCoordinates,
+        carrying carried: CarriedFields,
         into output: inout OutputBuffer
     ) -> RecordOutcome {
         var lastError = ""
         let start = output.checkpoint
         for _ in 0..<attempts {
             do {
-                return try processor.process(value: record.value, source: source, into: &output)
+                return try processor.process(value: record.value, source: source, carrying: carried, into: &output)
             } catch {
                 output.rollback(to: start)
                 lastError = "\(error)"
             }
         }
         metrics.processingErrors.increment()
-        processor.appendProcessingErrorRejection(value: record.value, source: source, error: lastError, into: &output)
-        return RecordOutcome(enriched: 0, signals: 0, rejectionReason: .processingError)
+        let omissions = processor.appendProcessingErrorRejection(
+            value: record.value,
+            source: source,
+            error: lastError,
+            carrying: carried,
+            into: &output
+        )
+        return RecordOutcome(enriched: 0, signals: 0, rejectionReason: .processingError, omissions: omissions)
+    }
+}
+
+extension CarriedFields {
+    /// The record's key alone, before its headers are known.
+    static func key(of record: ConsumedRecord) -> CarriedFields {
+        CarriedFields(keyBytes: record.key?.count, headerCount: 0, headerBytes: 0)
+    }
+
+    /// The record's key and `headers` (its headers, read once by the caller).
+    static func of(_ record: ConsumedRecord, headers: [KafkaHeader]) -> CarriedFields {
+        of(keyBytes: record.key?.count, headers: headers)
+    }
+
+    /// A key of `keyBytes` bytes (nil: none) and `headers`.
+    static func of(keyBytes: Int?, headers: [KafkaHeader]) -> CarriedFields {
+        CarriedFields(
+            keyBytes: keyBytes,
+            headerCount: headers.count,
+            headerBytes: headers.reduce(0) { $0 + $1.name.utf8.count + ($1.value?.count ?? 0) }
+        )
     }
 }
 

@@ -204,46 +204,52 @@ actor PublishStage {
     }
 
     /// Retries what may succeed later, with backoff (the service reports itself stalled meanwhile):
-    /// retriable errors, and errors about the destination rather than the record (authorization, a
-    /// missing topic), which an operator can fix. A record the broker refuses as such (too large,
-    /// malformed) turns its input into a `processing_error` rejection, one per input, so that
-    /// nothing is dropped silently and the partition moves on. Rejections are always retried; one
-    /// the broker refuses as such is sent again without its payload.
+    /// transient errors, and errors about the destination rather than the record (authorization, a
+    /// missing topic), which an operator can fix. An output the broker refuses as such (too large,
+    /// malformed, a timestamp or policy it does not accept) turns its input into a `processing_error`
+    /// rejection, one per input, so that nothing is dropped silently and the partition moves on. A
+    /// rejection the broker refuses is sent again leaving out more (``RejectionOmissions``); one that
+    /// cannot be sent even then stops the service, its input's offset never stored. A fatal error
+    /// stops it too.
     private func handle(_ failures: [DeliveryFailure], sent: Sent, of sequence: UInt64) async {
         guard !isAbandoned, var batch = inFlight[sequence] else { return }
         batch.attempt += 1
         var retry: [ProducerMessage] = []
         var origins: [OriginRecord?] = []
         for failure in failures {
-            guard let origin = origin(of: failure, sent: sent, in: batch.work) else {
-                logger.error(
-                    "an undelivered output matches no input record; retrying it",
-                    metadata: ["error": "\(failure.error)"]
-                )
-                retry.append(failure.message)
-                origins.append(nil)
-                continue
-            }
-            let isRejection = origin.kind == .rejection
-            if isRejection && failure.error.isRecordError,
-                let smaller = RejectionEncoder.withoutPayload(
-                    failure.message.value ?? [],
-                    reason: "the rejection with its payload could not be delivered: \(failure.error.message)"
-                )
-            {
-                var message = failure.message
-                message.value = smaller
-                retry.append(message)
-                origins.append(origin)
-            } else if isRejection || !failure.error.isRecordError {
+            let origin = origin(of: failure, sent: sent, in: batch.work)
+            switch failure.error.deliveryClass {
+            case .fatal:
+                stop(failure.error)
+            case .transient, .destination:
                 retry.append(failure.message)
                 origins.append(origin)
-            } else if let rejection = replaceUndeliverable(failure, origin: origin, in: &batch) {
-                retry.append(rejection)
-                origins.append(OriginRecord(input: origin.input, kind: .rejection))
+            case .record where origin == nil:
+                stop(failure.error, undeliverable: "an output that matches no input record")
+            case .record where origin?.kind == .rejection:
+                guard let smaller = Self.stripped(failure) else {
+                    stop(
+                        failure.error,
+                        undeliverable: "a rejection, even without its payload, key, headers and timestamp"
+                    )
+                    continue
+                }
+                retry.append(smaller)
+                origins.append(origin)
+            case .record:
+                if let origin, let rejection = replaceUndeliverable(failure, origin: origin, in: &batch) {
+                    retry.append(rejection)
+                    origins.append(OriginRecord(input: origin.input, kind: .rejection))
+                }
             }
         }
         inFlight[sequence] = batch
+        guard fatalError == nil else {
+            // Stopping: the batch never finishes, so no offset is stored for what it could not deliver.
+            inFlight[sequence]?.outstandingDeliveries += 1
+            return
+        }
+        guard !retry.isEmpty else { return }
         metrics.deliveryRetries.increment(by: retry.count)
         logger.warning(
             "outputs not delivered; retrying",
@@ -257,6 +263,44 @@ actor PublishStage {
         try? await Task.sleep(for: backoff)
         inFlight[sequence]?.outstandingDeliveries -= 1
         await deliver(retry, origins: origins, for: sequence)
+    }
+
+    /// Stops the service: the watcher sees ``failure`` and ends the run with exit 2.
+    private func stop(_ error: KafkaError, undeliverable what: String? = nil) {
+        guard fatalError == nil else { return }
+        var failure = error
+        if let what {
+            failure.context =
+                "\(what) could not be delivered to \(error.context.isEmpty ? "its topic" : error.context); "
+                + "stopping without committing its input"
+        }
+        fatalError = failure
+        logger.critical("stopping: an output cannot be delivered", metadata: ["error": "\(failure)"])
+    }
+
+    /// A refused rejection as the next, stricter step leaves it (``RejectionOmissions``); nil when
+    /// nothing is left to leave out.
+    private static func stripped(_ failure: DeliveryFailure) -> ProducerMessage? {
+        var message = failure.message
+        let marker = message.headers.first { $0.name == RejectionOmissions.headerName }
+        let current = marker.map { RejectionOmissions(headerValue: String(decoding: $0.value ?? [], as: UTF8.self)) }
+        guard let next = (current ?? []).next else { return nil }
+        let originalHeaders = message.headers.filter { $0.name != RejectionOmissions.headerName }
+        let carried = CarriedFields.of(keyBytes: message.key?.count, headers: originalHeaders)
+        guard
+            let value = RejectionEncoder.stripped(
+                message.value ?? [],
+                omitting: next,
+                carried: carried,
+                reason: "the broker refused the rejection with it: \(failure.error.message) (\(failure.error.name))"
+            )
+        else { return nil }
+        message.value = value
+        message.headers = next.contains(.keyAndHeaders) ? [] : originalHeaders
+        message.headers.append(KafkaHeader(name: RejectionOmissions.headerName, value: Array(next.headerValue.utf8)))
+        if next.contains(.keyAndHeaders) { message.key = nil }
+        if next.contains(.timestamp) { message.timestamp = nil }
+        return message
     }
 
     /// The input and kind of the output a failure is about, found by the failure's index.
@@ -304,20 +348,32 @@ actor PublishStage {
             timestamp: record.timestamp
         )
         var output = OutputBuffer(capacity: 1024 + (record.value?.count ?? 0) * 2, expectedRecords: 1)
-        processor.appendProcessingErrorRejection(
+        let headers = record.headers
+        let omissions = processor.appendProcessingErrorRejection(
             value: record.value,
             source: source,
             error: "an output to \(failure.message.topic) could not be delivered: \(failure.error.message)",
+            carrying: .of(record, headers: headers),
             into: &output
         )
         let rejection = output.finish().record(at: 0)
-        return ProducerMessage(
+        var message = ProducerMessage(
             topic: rejectedTopic,
             key: record.key.map(Array.init),
             value: rejection.value,
-            headers: record.headers,
+            headers: headers,
             timestamp: record.timestamp
         )
+        if omissions.contains(.keyAndHeaders) {
+            message.key = nil
+            message.headers = []
+        }
+        if !omissions.isEmpty {
+            message.headers.append(
+                KafkaHeader(name: RejectionOmissions.headerName, value: Array(omissions.headerValue.utf8))
+            )
+        }
+        return message
     }
 
     private func finish(_ sequence: UInt64) {

@@ -346,6 +346,24 @@ private let rules: [RejectionRule] = [
         "properties.target_user_id",
         configuration: ProcessingConfiguration(maxFanout: 5)
     ),
+    // output_too_large
+    RejectionRule(
+        "a share whose children together pass limits.max_output_bytes",
+        event(
+            #""properties":{"target_user_id":["# + (0..<20).map { "\"friend-\($0)\"" }.joined(separator: ",") + "]}",
+            type: "shared"
+        ),
+        .outputTooLarge,
+        nil,
+        configuration: ProcessingConfiguration(maxOutputBytes: 8_000)
+    ),
+    RejectionRule(
+        "one enriched event larger than a record may be",
+        event(#""properties":{"blob":""# + String(repeating: "x", count: 3000) + #""}"#),
+        .outputTooLarge,
+        nil,
+        configuration: ProcessingConfiguration(maxRecordBytes: 2000)
+    ),
     // invalid_items
     RejectionRule(
         "items not an array",
@@ -410,6 +428,27 @@ private let rules: [RejectionRule] = [
     RejectionRule(
         "two finite prices that sum past the largest double",
         event(#""properties":{"items":[{"sku":"a","price":1e308},{"sku":"b","price":"1.7e308"}]}"#, type: "purchased"),
+        .invalidItems,
+        "properties.items"
+    ),
+    RejectionRule(
+        "more items than limits.max_items",
+        event(
+            #""properties":{"items":[{"sku":"a","price":1},{"sku":"b","price":1},{"sku":"c","price":1}]}"#,
+            type: "purchased"
+        ),
+        .invalidItems,
+        "properties.items",
+        configuration: ProcessingConfiguration(maxItems: 2)
+    ),
+    RejectionRule(
+        "1,001 items, one more than the default limit",
+        event(
+            #""properties":{"items":["#
+                + Array(repeating: #"{"sku":"a","price":1}"#, count: 1001).joined(separator: ",")
+                + "]}",
+            type: "purchased"
+        ),
         .invalidItems,
         "properties.items"
     ),
@@ -485,6 +524,13 @@ struct RejectionRuleTests {
         #expect(rejection.string("payload_base64") == "e/99")
         #expect(rejection["payload"] == nil)
         #expect(rejection.string("event_id") == EventID(source: TestSupport.source).base)
+    }
+
+    @Test("an empty value is not a tombstone: its payload is the empty string")
+    func emptyPayload() {
+        var processor = TestSupport.processor()
+        let outcome = processor.processStrictly(value: [], source: TestSupport.source)
+        #expect(TestSupport.object(outcome.rejection)["payload"] == .string(""))
     }
 
     @Test("a tombstone has a null payload")

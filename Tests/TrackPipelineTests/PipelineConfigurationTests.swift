@@ -36,7 +36,10 @@ struct PipelineConfigurationTests {
                 == .init(enriched: "track.enriched", signals: "track.signals", rejected: "track.rejected")
         )
         #expect(configuration.delivery == .atLeastOnce)
-        #expect(configuration.limits == .init(maxEventBytes: 65_536, maxFanout: 100))
+        #expect(
+            configuration.limits
+                == .init(maxEventBytes: 65_536, maxFanout: 100, maxItems: 1000, maxOutputBytes: 1 << 20)
+        )
         #expect(configuration.signals.scoreScale == ScoreScale(min: 1, max: 5))
         #expect(
             configuration.signals.implicitWeights.map(\.eventType) == [
@@ -48,6 +51,13 @@ struct PipelineConfigurationTests {
         let processing = configuration.processingConfiguration()
         #expect(processing.scoreScale(forSite: "acme-news") == ScoreScale(min: 0, max: 10))
         #expect(processing.implicitWeights["purchased"] == 1.0)
+        #expect(processing.maxRecordBytes == 1_000_000 - 512)
+    }
+
+    @Test("the producer's message.max.bytes sets the largest record the domain writes")
+    func recordLimitFollowsTheProducer() throws {
+        let configuration = try parse("kafka: {message.max.bytes: 20000}\n")
+        #expect(configuration.processingConfiguration().maxRecordBytes == 20000 - 512)
     }
 
     @Test("an empty file is all defaults")
@@ -192,6 +202,20 @@ struct PipelineConfigurationTests {
             keyPath: "limits.max_event_bytes"
         ),
         InvalidFile(
+            rule: "max_output_bytes below what any event needs",
+            yaml: "limits: {max_output_bytes: 100}\n",
+            kind: .invalidValue,
+            line: 1,
+            keyPath: "limits.max_output_bytes"
+        ),
+        InvalidFile(
+            rule: "max_items zero",
+            yaml: "limits: {max_items: 0}\n",
+            kind: .invalidValue,
+            line: 1,
+            keyPath: "limits.max_items"
+        ),
+        InvalidFile(
             rule: "limit not a number",
             yaml: "limits: {max_event_bytes: big}\n",
             kind: .invalidValue,
@@ -246,7 +270,7 @@ struct PipelineConfigurationTests {
         let failure = error("name: t\nlimits:\n  max_fanot: 3\n")
         #expect(
             failure?.description
-                == "test.yml:3: limits.max_fanot: unknown key \"max_fanot\"; allowed keys here are max_event_bytes, max_fanout; check the spelling"
+                == "test.yml:3: limits.max_fanot: unknown key \"max_fanot\"; allowed keys here are max_event_bytes, max_fanout, max_items, max_output_bytes; check the spelling"
         )
     }
 
@@ -320,9 +344,11 @@ struct PipelineConfigurationTests {
             sites: {acme-news: {score_scale: {min: 0, max: 10}}, other: {}}
             signals: {implicit_weights: {}}
             metrics: {listen: "[::1]:9000"}
+            limits: {max_items: 20, max_output_bytes: 65536}
             """
         )
         #expect(try parse(original.renderedYAML()) == original)
+        #expect(original.limits.maxItems == 20 && original.limits.maxOutputBytes == 65536)
     }
 
     @Test(arguments: [

@@ -171,9 +171,11 @@ extension FailureTests {
         let smallOutcome = sizing.processStrictly(value: Array(small.utf8), source: Self.sizingSource)
         let fullRejection = Self.undeliverableRejection(of: large)
         let stripped = try #require(
-            RejectionEncoder.withoutPayload(
+            RejectionEncoder.stripped(
                 fullRejection,
-                reason: "the rejection with its payload could not be delivered: Broker: Message size too large"
+                omitting: .payload,
+                carried: .none,
+                reason: "the broker refused the rejection with it: Broker: Message size too large (MSG_SIZE_TOO_LARGE)"
             )
         )
         // librdkafka accepts no message.max.bytes below 1000.
@@ -194,7 +196,7 @@ extension FailureTests {
         #expect(envelope["payload"] == nil && envelope["payload_base64"] == nil)
         let omitted = try #require(envelope["payload_omitted"]?.objectValue)
         #expect(omitted["bytes"]?.numberValue?.text == "\(large.utf8.count)")
-        #expect(omitted["reason"]?.stringValue?.contains("could not be delivered") == true)
+        #expect(omitted["reason"]?.stringValue?.contains("the broker refused the rejection") == true)
         #expect(sourceOf(rejected.first?.value)?.offset == 1)
     }
 }
@@ -278,21 +280,29 @@ struct PoisonedProcessor: RecordProcessing {
     mutating func process(
         value: UnsafeRawBufferPointer?,
         source: SourceCoordinates,
+        carrying carried: CarriedFields,
         into output: inout OutputBuffer
     ) throws -> RecordOutcome {
         if let value, String(decoding: value, as: UTF8.self).contains("poison") {
             attempts.increment()
             throw Poisoned()
         }
-        return inner.process(value: value, source: source, into: &output)
+        return inner.process(value: value, source: source, carrying: carried, into: &output)
     }
 
     func appendProcessingErrorRejection(
         value: UnsafeRawBufferPointer?,
         source: SourceCoordinates,
         error: String,
+        carrying carried: CarriedFields,
         into output: inout OutputBuffer
-    ) {
-        inner.appendProcessingErrorRejection(value: value, source: source, error: error, into: &output)
+    ) -> RejectionOmissions {
+        inner.appendProcessingErrorRejection(
+            value: value,
+            source: source,
+            error: error,
+            carrying: carried,
+            into: &output
+        )
     }
 }

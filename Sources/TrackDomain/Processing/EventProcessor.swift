@@ -24,24 +24,26 @@ public struct EventProcessor: Sendable {
     }
 
     /// Processes one raw record, appending its outputs to `output`. `value` nil is a tombstone,
-    /// rejected as `invalid_json`. Rejections get no key: the runtime gives them the input's key.
+    /// rejected as `invalid_json`. Rejections get no key: the runtime gives them the input's key and
+    /// headers, whose sizes `carried` gives, unless the outcome says they were left out.
     public mutating func process(
         value: UnsafeRawBufferPointer?,
         source: SourceCoordinates,
+        carrying carried: CarriedFields = .none,
         into output: inout OutputBuffer
     ) -> RecordOutcome {
         guard let input = value else {
             let tombstone = Rejection(.invalidJSON, field: nil, "the record has no value (a tombstone)")
-            return reject(tombstone, value: nil, members: nil, source: source, into: &output)
+            return reject(tombstone, value: nil, members: nil, source: source, carried: carried, into: &output)
         }
         let members: [InputMember]
         do {
             members = try decode(input)
         } catch {
-            return reject(error, value: input, members: nil, source: source, into: &output)
+            return reject(error, value: input, members: nil, source: source, carried: carried, into: &output)
         }
         let start = output.checkpoint
-        do {
+        do throws(Rejection) {
             let normalized = try normalizer.normalize(
                 EventValidator.validate(members, input: input),
                 kafkaTimestamp: source.timestamp,
@@ -51,6 +53,7 @@ public struct EventProcessor: Sendable {
                 normalized.event.messageID.map { EventID(messageID: $0, in: input) } ?? EventID(source: source)
             let isBot = botVerdicts.isBot(userAgent: normalized.event.userAgent, in: input, detector: botDetector)
             let signals = signalDeriver.signals(for: normalized)
+            output.limitOutputs(bytes: configuration.maxOutputBytes, recordBytes: configuration.maxRecordBytes)
             let key = EnrichedEventEncoder.appendOutputKey(normalized.event, input: input, to: &output)
             let enriched = EnrichedEventEncoder().encode(
                 normalized,
@@ -62,10 +65,32 @@ public struct EventProcessor: Sendable {
                 into: &output
             )
             SignalEncoder().encode(signals, of: normalized, input: input, eventID: eventID, key: key, into: &output)
+            if let exceeded = output.endLimits() {
+                throw overLimit(exceeded)
+            }
             return RecordOutcome(enriched: enriched, signals: signals.count, rejectionReason: nil)
         } catch {
             output.rollback(to: start)
-            return reject(error, value: input, members: members, source: source, into: &output)
+            return reject(error, value: input, members: members, source: source, carried: carried, into: &output)
+        }
+    }
+
+    /// The `output_too_large` rejection for outputs that broke a limit.
+    private func overLimit(_ exceeded: OutputLimitExceeded) -> Rejection {
+        switch exceeded {
+        case .total:
+            Rejection(
+                .outputTooLarge,
+                field: nil,
+                "the event's outputs would take more than limits.max_output_bytes (\(configuration.maxOutputBytes) bytes)"
+            )
+        case .record(let bytes):
+            Rejection(
+                .outputTooLarge,
+                field: nil,
+                "an output record of \(bytes) bytes would be larger than a record may be "
+                    + "(\(configuration.maxRecordBytes) bytes, from the producer's message.max.bytes)"
+            )
         }
     }
 
@@ -75,6 +100,7 @@ public struct EventProcessor: Sendable {
         let outcome = process(value: value, source: source, into: &output)
         let encoded = output.finish()
         var result = ProcessingOutcome(rejectionReason: outcome.rejectionReason)
+        result.omissions = outcome.omissions
         for (index, layout) in encoded.records.enumerated() {
             let record = encoded.record(at: index)
             switch layout.kind {
@@ -93,15 +119,17 @@ public struct EventProcessor: Sendable {
     }
 
     /// Appends the `processing_error` rejection for a record the runtime could not process after its
-    /// retries.
+    /// retries; returns what it had to leave out to fit a record.
+    @discardableResult
     public func appendProcessingErrorRejection(
         value: UnsafeRawBufferPointer?,
         source: SourceCoordinates,
         error: String,
+        carrying carried: CarriedFields = .none,
         into output: inout OutputBuffer
-    ) {
+    ) -> RejectionOmissions {
         let rejection = Rejection(.processingError, field: nil, "the service failed to process the record: \(error)")
-        appendRejection(rejection, value: value, members: nil, source: source, into: &output)
+        return appendRejection(rejection, value: value, members: nil, source: source, carried: carried, into: &output)
     }
 
     /// The `processing_error` rejection as a self-contained record.
@@ -148,22 +176,61 @@ public struct EventProcessor: Sendable {
         value: UnsafeRawBufferPointer?,
         members: [InputMember]?,
         source: SourceCoordinates,
+        carried: CarriedFields,
         into output: inout OutputBuffer
     ) -> RecordOutcome {
-        appendRejection(rejection, value: value, members: members, source: source, into: &output)
-        return RecordOutcome(enriched: 0, signals: 0, rejectionReason: rejection.reason)
+        let omissions = appendRejection(
+            rejection,
+            value: value,
+            members: members,
+            source: source,
+            carried: carried,
+            into: &output
+        )
+        return RecordOutcome(enriched: 0, signals: 0, rejectionReason: rejection.reason, omissions: omissions)
     }
 
+    /// Writes the rejection whole when it fits a record with the key and headers it carries, else
+    /// leaves out the payload, then the key and headers (``RejectionOmissions``), and returns what it
+    /// left out.
     private func appendRejection(
         _ rejection: Rejection,
         value: UnsafeRawBufferPointer?,
         members: [InputMember]?,
         source: SourceCoordinates,
+        carried: CarriedFields,
         into output: inout OutputBuffer
-    ) {
+    ) -> RejectionOmissions {
         let eventID = Self.rejectionEventID(members, value: value, source: source)
-        output.appendRecord(.rejection, key: nil) { writer in
-            rejectionEncoder.encode(rejection, eventID: eventID, value: value, source: source, into: &writer)
+        let start = output.checkpoint
+        var omissions: RejectionOmissions = []
+        var reason = ""
+        while true {
+            output.appendRecord(.rejection, key: nil) { writer in
+                rejectionEncoder.encode(
+                    rejection,
+                    eventID: eventID,
+                    value: value,
+                    source: source,
+                    omitting: omissions,
+                    carried: carried,
+                    omissionReason: reason,
+                    into: &writer
+                )
+            }
+            let valueBytes = output.records[output.records.count - 1].value.count
+            let recordBytes = valueBytes + (omissions.contains(.keyAndHeaders) ? 0 : carried.bytes)
+            // The timestamp takes no room: only a broker's refusal leaves it out.
+            guard recordBytes > configuration.maxRecordBytes, !omissions.contains(.keyAndHeaders),
+                let next = omissions.next
+            else { return omissions }
+            if omissions.isEmpty {
+                reason =
+                    "the rejection would be \(recordBytes) bytes with the payload, key and headers, more than a "
+                    + "record may be (\(configuration.maxRecordBytes) bytes)"
+            }
+            output.rollback(to: start)
+            omissions = next
         }
     }
 

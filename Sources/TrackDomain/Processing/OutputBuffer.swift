@@ -29,6 +29,12 @@ public struct OutputBuffer: ~Copyable {
     var writer: JSONWriter
     /// The records written so far, in the order they were written.
     public private(set) var records: [OutputRecordLayout] = []
+    /// Where the bytes of the outputs being limited must end (see ``limitOutputs(bytes:recordBytes:)``).
+    private var byteLimit = Int.max
+    /// The largest record (key and value) allowed while limited.
+    private var recordLimit = Int.max
+    /// The first limit broken since ``limitOutputs(bytes:recordBytes:)``.
+    private(set) var exceeded: OutputLimitExceeded?
 
     /// `capacity` is the first size of the block in bytes; it grows as needed.
     public init(capacity: Int = 16 * 1024, expectedRecords: Int = 16) {
@@ -82,6 +88,36 @@ public struct OutputBuffer: ~Copyable {
         let start = writer.byteCount
         body(&writer)
         records.append(OutputRecordLayout(kind: kind, key: key, value: start..<writer.byteCount))
+        if exceeded == nil {
+            let recordBytes = writer.byteCount - start + (key?.count ?? 0)
+            if writer.byteCount > byteLimit {
+                exceeded = .total
+            } else if recordBytes > recordLimit {
+                exceeded = .record(bytes: recordBytes)
+            }
+        }
+    }
+
+    /// From now on, everything written may take at most `bytes` more, and no record (key and value)
+    /// more than `recordBytes`: a writer stops early once ``isOverLimit``.
+    mutating func limitOutputs(bytes: Int, recordBytes: Int) {
+        let (end, overflow) = writer.byteCount.addingReportingOverflow(bytes)
+        byteLimit = overflow ? Int.max : end
+        recordLimit = recordBytes
+        exceeded = nil
+    }
+
+    /// Whether a limit set by ``limitOutputs(bytes:recordBytes:)`` was broken.
+    var isOverLimit: Bool { exceeded != nil }
+
+    /// Lifts the limits; returns the first one broken, if any.
+    mutating func endLimits() -> OutputLimitExceeded? {
+        defer {
+            byteLimit = .max
+            recordLimit = .max
+            exceeded = nil
+        }
+        return exceeded
     }
 
     /// Ends writing; the result can be shared across threads and read until its last reference goes.
@@ -89,6 +125,14 @@ public struct OutputBuffer: ~Copyable {
         let records = self.records
         return EncodedOutputs(storage: writer.takeStorage(), records: records)
     }
+}
+
+/// Which output limit a record broke.
+enum OutputLimitExceeded: Sendable, Hashable {
+    /// The outputs of the input together.
+    case total
+    /// One record, of this many bytes.
+    case record(bytes: Int)
 }
 
 /// The finished outputs of an ``OutputBuffer``: immutable bytes and the records that lie in them.

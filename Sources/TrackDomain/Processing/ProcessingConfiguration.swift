@@ -46,6 +46,17 @@ public struct ProcessingConfiguration: Sendable {
     public var maxEventBytes: Int
     /// A share expanding into more events than this is rejected as `fanout_limit`.
     public var maxFanout: Int
+    /// A `purchased` / `updated_cart` event with more items than this is rejected as `invalid_items`:
+    /// every distinct item becomes a signal.
+    public var maxItems: Int
+    /// The most bytes (keys and values) the enriched events and signals of one input may take; an
+    /// event whose outputs would take more is rejected as `output_too_large`. Bounds what one record
+    /// can cost downstream, a share's children included.
+    public var maxOutputBytes: Int
+    /// The largest record the producer may send, key, value and headers together: no output record
+    /// may be larger, and a rejection that would be goes without its payload, then without the
+    /// input's key and headers (see ``RejectionOmissions``).
+    public var maxRecordBytes: Int
     /// The default scale for `liked` scores.
     public var scoreScale: ScoreScale
     /// Per-site scales replacing ``scoreScale`` for that `site_id`.
@@ -58,6 +69,9 @@ public struct ProcessingConfiguration: Sendable {
     public init(
         maxEventBytes: Int = 65_536,
         maxFanout: Int = 100,
+        maxItems: Int = ProcessingConfiguration.defaultMaxItems,
+        maxOutputBytes: Int = ProcessingConfiguration.defaultMaxOutputBytes,
+        maxRecordBytes: Int = ProcessingConfiguration.defaultMaxRecordBytes,
         scoreScale: ScoreScale = .fiveStars,
         siteScoreScales: [String: ScoreScale] = [:],
         implicitWeights: [String: Double] = ProcessingConfiguration.defaultImplicitWeights,
@@ -65,10 +79,26 @@ public struct ProcessingConfiguration: Sendable {
     ) {
         self.maxEventBytes = maxEventBytes
         self.maxFanout = maxFanout
+        self.maxItems = maxItems
+        self.maxOutputBytes = maxOutputBytes
+        self.maxRecordBytes = maxRecordBytes
         self.scoreScale = scoreScale
         self.siteScoreScales = siteScoreScales
         self.implicitWeights = implicitWeights
         self.processorVersion = processorVersion
+    }
+
+    /// Far above any real basket, low enough that one event's signals stay cheap.
+    public static let defaultMaxItems = 1000
+    /// 1 MiB: no single input costs downstream more than this.
+    public static let defaultMaxOutputBytes = 1 << 20
+    /// librdkafka's default `message.max.bytes` (1,000,000) less room for its per-record framing.
+    public static let defaultMaxRecordBytes = producerRecordBytes(messageMaxBytes: 1_000_000)
+
+    /// The room for one record's key, value and headers under librdkafka's `message.max.bytes`,
+    /// which also counts the record's framing (a few dozen bytes; 512 leave a margin).
+    public static func producerRecordBytes(messageMaxBytes: Int) -> Int {
+        max(0, messageMaxBytes - 512)
     }
 
     /// events.md §4 defaults.
@@ -76,7 +106,8 @@ public struct ProcessingConfiguration: Sendable {
         "viewed": 0.1, "commented": 0.3, "shared": 0.5, "purchased": 1.0, "updated_cart": 0.2,
     ]
 
-    /// The contract's defaults: 64 KiB events, fan-out 100, 1...5 scores, the standard weights.
+    /// The contract's defaults: 64 KiB events, fan-out 100, 1,000 items, 1 MiB of outputs per input,
+    /// 1...5 scores, the standard weights.
     public static let `default` = ProcessingConfiguration()
 
     /// The scale that applies to `siteID` before any per-event `score_min`/`score_max`.

@@ -35,6 +35,8 @@ public struct ProcessingOutcome: Sendable {
     public var rejection: EncodedRecord?
     /// Why the record was rejected, for metrics; nil when it was accepted.
     public var rejectionReason: RejectionReason?
+    /// What the rejection goes without to fit a record (see ``RecordOutcome/omissions``).
+    public var omissions: RejectionOmissions = []
 
     public init(
         enriched: [EncodedRecord] = [],
@@ -60,10 +62,19 @@ public struct RecordOutcome: Sendable, Hashable {
     public var signals: Int
     /// Why the record was rejected (one rejection was written), or nil when it was accepted.
     public var rejectionReason: RejectionReason?
+    /// What the rejection goes without to fit a record: with ``RejectionOmissions/keyAndHeaders`` the
+    /// runtime sends it without the input's key and headers.
+    public var omissions: RejectionOmissions
 
-    public init(enriched: Int, signals: Int, rejectionReason: RejectionReason?) {
+    public init(
+        enriched: Int,
+        signals: Int,
+        rejectionReason: RejectionReason?,
+        omissions: RejectionOmissions = []
+    ) {
         self.enriched = enriched
         self.signals = signals
         self.rejectionReason = rejectionReason
+        self.omissions = omissions
     }
 }

@@ -40,6 +40,8 @@ public struct EnrichedEventEncoder: Sendable {
         var written = 0
         for resource in resources {
             for target in targets {
+                // Past limits.max_output_bytes the processor rejects the event: stop writing.
+                guard !output.isOverLimit else { return written }
                 output.appendRecord(.enriched, key: key) { writer in
                     encodeOne(
                         normalized,
@@ -228,7 +230,7 @@ public struct SignalEncoder: Sendable {
         into output: inout OutputBuffer
     ) {
         let event = normalized.event
-        for (index, signal) in signals.enumerated() {
+        for (index, signal) in signals.enumerated() where !output.isOverLimit {
             output.appendRecord(.signal, key: key) { writer in
                 writer.beginObject()
                 writer.key("signal_id")

@@ -10,12 +10,20 @@ public struct PurchaseItem: Sendable, Hashable {
 
 /// The `items` and `total` rules of `purchased` and `updated_cart`.
 enum ItemsNormalizer {
-    static func details(_ properties: JSONObject, path: String) throws(Rejection) -> EventDetails {
+    /// `maxItems` is `limits.max_items`: more items are rejected before any is read.
+    static func details(_ properties: JSONObject, path: String, maxItems: Int) throws(Rejection) -> EventDetails {
         var items: [PurchaseItem]? = nil
         var total: NumericValue? = nil
         if let itemsValue = properties.present("items") {
             guard case .array(let elements) = itemsValue else {
                 throw Rejection(.invalidItems, field: "\(path).items", "items must be an array of objects")
+            }
+            guard elements.count <= maxItems else {
+                throw Rejection(
+                    .invalidItems,
+                    field: "\(path).items",
+                    "items has \(elements.count) entries, more than limits.max_items (\(maxItems))"
+                )
             }
             let parsed = try elements.enumerated().map { (index, element) throws(Rejection) in
                 try item(element, path: "\(path).items[\(index)]")

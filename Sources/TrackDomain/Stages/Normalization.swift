@@ -57,7 +57,7 @@ public struct EventNormalizer: Sendable {
         case "commented":
             details = try commentDetails(properties, path: path)
         case "purchased", "updated_cart":
-            details = try ItemsNormalizer.details(properties, path: path)
+            details = try ItemsNormalizer.details(properties, path: path, maxItems: configuration.maxItems)
         default:
             details = .plain
         }

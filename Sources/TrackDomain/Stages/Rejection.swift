@@ -12,6 +12,9 @@ public enum RejectionReason: String, Sendable, Hashable, CaseIterable {
     case invalidTarget = "invalid_target"
     case fanoutLimit = "fanout_limit"
     case invalidItems = "invalid_items"
+    /// The outputs of one event would exceed `limits.max_output_bytes`, or one output record the
+    /// producer's record size (a reason trackstream adds to the contract's table).
+    case outputTooLarge = "output_too_large"
     case processingError = "processing_error"
 }
 
@@ -41,14 +44,20 @@ public struct Rejection: Error, Sendable, Hashable, CustomStringConvertible {
 /// `{"event_id", "reason", "field", "message", "source": {topic, partition, offset, timestamp},
 /// "processor": {name, version}, "payload" | "payload_base64"}`. The payload is the original value as
 /// a string when it is valid UTF-8, else its standard Base64; a tombstone (no value) has `"payload": null`.
+/// Parts left out so that the record can be sent are reported after it (see ``RejectionOmissions``).
 public struct RejectionEncoder: Sendable {
     var processorVersion: String
 
+    /// Writes the envelope; `omitting` and `carried` say what is left out and how large it was,
+    /// `omissionReason` why.
     func encode(
         _ rejection: Rejection,
         eventID: EventID,
         value: UnsafeRawBufferPointer?,
         source: SourceCoordinates,
+        omitting omissions: RejectionOmissions = [],
+        carried: CarriedFields = .none,
+        omissionReason: String = "",
         into writer: inout JSONWriter
     ) {
         writer.beginObject()
@@ -78,7 +87,9 @@ public struct RejectionEncoder: Sendable {
         writer.key("version")
         writer.string(processorVersion)
         writer.endObject()
-        if let value {
+        if omissions.contains(.payload), let value {
+            Self.writeOmitted("payload_omitted", bytes: value.count, reason: omissionReason, into: &writer)
+        } else if let value {
             if let text = String(validating: value, as: UTF8.self) {
                 writer.key("payload")
                 writer.string(text)
@@ -90,36 +101,88 @@ public struct RejectionEncoder: Sendable {
             writer.key("payload")
             writer.null()
         }
+        Self.writeOmissions(omissions.subtracting(.payload), carried: carried, reason: omissionReason, into: &writer)
         writer.endObject()
+    }
+
+    /// `"<name>":{"bytes":N,"reason":"..."}`.
+    private static func writeOmitted(_ name: StaticString, bytes: Int, reason: String, into writer: inout JSONWriter) {
+        writer.key(name)
+        writer.beginObject()
+        writer.key("bytes")
+        writer.integer(Int64(bytes))
+        writer.key("reason")
+        writer.string(reason)
+        writer.endObject()
+    }
+
+    /// The members for the key, the headers and the timestamp left out (not the payload's).
+    private static func writeOmissions(
+        _ omissions: RejectionOmissions,
+        carried: CarriedFields,
+        reason: String,
+        into writer: inout JSONWriter
+    ) {
+        if omissions.contains(.keyAndHeaders) {
+            if let keyBytes = carried.keyBytes {
+                writeOmitted("key_omitted", bytes: keyBytes, reason: reason, into: &writer)
+            }
+            if carried.headerCount > 0 {
+                writer.key("headers_omitted")
+                writer.beginObject()
+                writer.key("count")
+                writer.integer(Int64(carried.headerCount))
+                writer.key("bytes")
+                writer.integer(Int64(carried.headerBytes))
+                writer.key("reason")
+                writer.string(reason)
+                writer.endObject()
+            }
+        }
+        if omissions.contains(.timestamp) {
+            writer.key("timestamp_omitted")
+            writer.beginObject()
+            writer.key("reason")
+            writer.string(reason)
+            writer.endObject()
+        }
     }
 }
 
 extension RejectionEncoder {
-    /// A rejection value without its payload, for when the rejection itself is larger than the
-    /// producer may send: `payload` / `payload_base64` give way to `"payload_omitted": {"bytes": N,
-    /// "reason": ...}`, N being the payload's size as it was written. Nil when `value` is not a
-    /// rejection with a payload (nothing to shrink).
-    public static func withoutPayload(_ value: [UInt8], reason: String) -> [UInt8]? {
-        guard case .object(let envelope)? = try? JSONParser.parse(value) else { return nil }
-        var omitted: Int?
-        var writer = JSONWriter(capacity: 512)
+    /// A rejection value rewritten to leave out more, for when the broker refused it as it was:
+    /// the parts in `omissions` that `value` still has are replaced by their `*_omitted` members
+    /// (see ``RejectionOmissions``). `carried` describes the key and headers it was sent with.
+    /// Nil when `value` is not a rejection envelope.
+    public static func stripped(
+        _ value: [UInt8],
+        omitting omissions: RejectionOmissions,
+        carried: CarriedFields,
+        reason: String
+    ) -> [UInt8]? {
+        guard case .object(let envelope)? = try? JSONParser.parse(value), envelope["reason"] != nil else { return nil }
+        var writer = JSONWriter(capacity: 1024)
         writer.beginObject()
+        var alreadyOmitted: RejectionOmissions = []
         for member in envelope.members {
-            if member.key == "payload" || member.key == "payload_base64" {
-                if case .string(let payload) = member.value { omitted = payload.utf8.count }
-                continue
+            switch member.key {
+            case "payload" where omissions.contains(.payload) && member.value.stringValue != nil:
+                let bytes = member.value.stringValue?.utf8.count ?? 0
+                writeOmitted("payload_omitted", bytes: bytes, reason: reason, into: &writer)
+            case "payload_base64" where omissions.contains(.payload) && member.value.stringValue != nil:
+                let bytes = Base64.decodedCount(member.value.stringValue ?? "")
+                writeOmitted("payload_omitted", bytes: bytes, reason: reason, into: &writer)
+            default:
+                if member.key == "key_omitted" || member.key == "headers_omitted" {
+                    alreadyOmitted.insert(.keyAndHeaders)
+                }
+                if member.key == "timestamp_omitted" { alreadyOmitted.insert(.timestamp) }
+                writer.key(escaping: member.key)
+                writer.value(member.value)
             }
-            writer.key(escaping: member.key)
-            writer.value(member.value)
         }
-        guard let omitted else { return nil }
-        writer.key("payload_omitted")
-        writer.beginObject()
-        writer.key("bytes")
-        writer.integer(Int64(omitted))
-        writer.key("reason")
-        writer.string(reason)
-        writer.endObject()
+        let newlyOmitted = omissions.subtracting(alreadyOmitted).subtracting(.payload)
+        writeOmissions(newlyOmitted, carried: carried, reason: reason, into: &writer)
         writer.endObject()
         return writer.bytes
     }
@@ -147,6 +210,13 @@ enum Base64 {
             break
         }
         return String(decoding: output, as: UTF8.self)
+    }
+
+    /// The number of bytes that the padded Base64 text `text` decodes to.
+    static func decodedCount(_ text: String) -> Int {
+        let count = text.utf8.count
+        let padding = text.utf8.reversed().prefix(2).prefix { $0 == UInt8(ascii: "=") }.count
+        return max(0, count / 4 * 3 - padding)
     }
 
     private static func appendQuad(_ chunk: UInt32, significant: Int, to output: inout [UInt8]) {
