@@ -27,6 +27,12 @@ public final class KafkaConsumer: Sendable {
         public var pollTimeout: Duration = .milliseconds(50)
         /// Delivered batches alive at once before the poll thread holds, then pauses fetching.
         public var maximumInFlightBatches: Int = 64
+        /// Bytes of keys and values of delivered batches alive at once before the poll thread holds
+        /// (at least one batch is always let through).
+        public var maximumInFlightBytes: Int = .max
+        /// Bytes of keys and values per delivered batch, at most (a single larger record still
+        /// makes a batch of its own).
+        public var maximumBatchBytes: Int = .max
         /// How long the poll thread holds at the in-flight limit without a batch being released
         /// before it pauses fetching; rebalance events wait meanwhile, so keep it well under
         /// `max.poll.interval.ms`.
@@ -68,6 +74,8 @@ public final class KafkaConsumer: Sendable {
             handler: rebalanceHandler,
             events: continuation,
             maximumInFlightBatches: options.maximumInFlightBatches,
+            maximumInFlightBytes: options.maximumInFlightBytes,
+            maximumBatchBytes: options.maximumBatchBytes,
             maximumHold: options.maximumHold,
             logger: logger
         )
@@ -246,6 +254,9 @@ public final class KafkaConsumer: Sendable {
     /// Batches delivered and not yet released by the application.
     public var inFlightBatches: Int { state.inFlight.load(ordering: .relaxed) }
 
+    /// Bytes of keys and values of the batches delivered and not yet released.
+    public var inFlightBytes: Int { state.inFlightBytes.load(ordering: .relaxed) }
+
     /// Leaves the group: the final revocation goes through the rebalance handler (so the
     /// application can commit), then the client closes and ``events`` finishes.
     public func close() async {
@@ -269,9 +280,12 @@ final class ConsumerState: Sendable {
     let handler: (any RebalanceHandler)?
     let events: AsyncStream<ConsumerEvent>.Continuation
     let inFlight = Atomic<Int>(0)
+    let inFlightBytes = Atomic<Int>(0)
     /// Incremented at the start of every rebalance, before the handler runs.
     let rebalanceGeneration = Atomic<UInt64>(0)
     let maximumInFlightBatches: Int
+    let maximumInFlightBytes: Int
+    let maximumBatchBytes: Int
     let maximumHold: Duration
     let logger: Logger
     private let pauses = Mutex(Pauses())
@@ -292,12 +306,16 @@ final class ConsumerState: Sendable {
         handler: (any RebalanceHandler)?,
         events: AsyncStream<ConsumerEvent>.Continuation,
         maximumInFlightBatches: Int,
+        maximumInFlightBytes: Int,
+        maximumBatchBytes: Int,
         maximumHold: Duration,
         logger: Logger
     ) {
         self.handler = handler
         self.events = events
         self.maximumInFlightBatches = maximumInFlightBatches
+        self.maximumInFlightBytes = maximumInFlightBytes
+        self.maximumBatchBytes = maximumBatchBytes
         self.maximumHold = maximumHold
         self.logger = logger
     }
@@ -369,8 +387,9 @@ final class ConsumerState: Sendable {
         if count > 0 { deliver(buffer.pointer, count: count, handle: handle) }
     }
 
-    /// A batch was released: a hold ends at once.
-    private func batchReleased() {
+    /// A batch of `bytes` was released: a hold ends at once.
+    private func batchReleased(bytes: Int) {
+        inFlightBytes.subtract(bytes, ordering: .relaxed)
         inFlight.subtract(1, ordering: .relaxed)
         released.signal()
     }
@@ -383,14 +402,22 @@ final class ConsumerState: Sendable {
     ) {
         var records: [UnsafeMutablePointer<rd_kafka_message_t>] = []
         records.reserveCapacity(count)
+        var bytes = 0
         for index in 0..<count {
             guard let message = buffer[index] else { continue }
             let code = message.pointee.err
             if code == RD_KAFKA_RESP_ERR_NO_ERROR {
+                let size = message.pointee.len + message.pointee.key_len
+                if !records.isEmpty, bytes + size > maximumBatchBytes {
+                    flush(&records, bytes: bytes, handle: handle)
+                    bytes = 0
+                }
                 records.append(message)
+                bytes += size
                 continue
             }
-            flush(&records, handle: handle)
+            flush(&records, bytes: bytes, handle: handle)
+            bytes = 0
             if code == RD_KAFKA_RESP_ERR__PARTITION_EOF {
                 let partition = TopicPartition(
                     topic: message.pointee.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? "",
@@ -406,10 +433,11 @@ final class ConsumerState: Sendable {
             }
             rd_kafka_message_destroy(message)
         }
-        flush(&records, handle: handle)
+        flush(&records, bytes: bytes, handle: handle)
     }
 
-    private func flush(_ records: inout [UnsafeMutablePointer<rd_kafka_message_t>], handle: ClientHandle) {
+    /// Delivers `records`, `bytes` of keys and values, as one batch.
+    private func flush(_ records: inout [UnsafeMutablePointer<rd_kafka_message_t>], bytes: Int, handle: ClientHandle) {
         guard !records.isEmpty else { return }
         let storage = UnsafeMutableBufferPointer<UnsafeMutablePointer<rd_kafka_message_t>>.allocate(
             capacity: records.count
@@ -418,9 +446,10 @@ final class ConsumerState: Sendable {
         recordPositions(of: storage)
         records.removeAll(keepingCapacity: true)
         inFlight.add(1, ordering: .relaxed)
+        inFlightBytes.add(bytes, ordering: .relaxed)
         let generation = rebalanceGeneration.load(ordering: .acquiring)
         let batch = ConsumerBatch(messages: storage, handle: handle, rebalanceGeneration: generation) { [self] in
-            batchReleased()
+            batchReleased(bytes: bytes)
         }
         events.yield(.records(batch))
     }
@@ -435,34 +464,53 @@ final class ConsumerState: Sendable {
     /// Notes the next offset of every partition in a delivered batch (records of a partition are
     /// in offset order; a batch usually holds runs of a few partitions).
     private func recordPositions(of messages: UnsafeMutableBufferPointer<UnsafeMutablePointer<rd_kafka_message_t>>) {
-        var next: [(topic: OpaquePointer?, partition: Int32, offset: Int64)] = []
+        var next: [(topic: OpaquePointer?, partition: Int32, first: Int64, offset: Int64)] = []
         for message in messages {
             let record = message.pointee
             if let index = next.lastIndex(where: { $0.partition == record.partition && $0.topic == record.rkt }) {
                 next[index].offset = record.offset + 1
             } else {
-                next.append((record.rkt, record.partition, record.offset + 1))
+                next.append((record.rkt, record.partition, record.offset, record.offset + 1))
             }
         }
-        pauses.withLock { state in
+        let gaps = pauses.withLock { state in
+            var gaps: [(TopicPartition, expected: Int64, got: Int64)] = []
             for entry in next {
                 let topic = entry.topic.map { String(cString: rd_kafka_topic_name($0)) } ?? ""
-                state.positions[TopicPartition(topic: topic, partition: entry.partition)] = entry.offset
+                let partition = TopicPartition(topic: topic, partition: entry.partition)
+                if let expected = state.positions[partition], expected != entry.first {
+                    gaps.append((partition, expected, entry.first))
+                }
+                state.positions[partition] = entry.offset
             }
+            return gaps
+        }
+        for gap in gaps {
+            // Offsets of a partition are contiguous unless the log has gaps (compaction,
+            // transaction markers): a jump here otherwise means a record was skipped or repeated.
+            logger.warning(
+                "a partition's records did not continue where the last batch ended",
+                metadata: ["partition": "\(gap.0)", "expected": "\(gap.expected)", "got": "\(gap.got)"]
+            )
         }
     }
 
-    /// At the in-flight limit: hold, and pause the whole assignment once a hold has lasted
-    /// ``maximumHold``; after a pause, resume when half of the batches are released.
+    /// At an in-flight limit (batches, or bytes with at least one batch out): hold, and pause the
+    /// whole assignment once a hold has lasted ``maximumHold``; after a pause, resume when half of
+    /// the batches and bytes are released.
     private func applyFlowControl(handle: ClientHandle) -> FlowAction {
         let inFlight = self.inFlight.load(ordering: .relaxed)
+        let inFlightBytes = self.inFlightBytes.load(ordering: .relaxed)
+        let atLimit = inFlight >= maximumInFlightBatches || (inFlight > 0 && inFlightBytes >= maximumInFlightBytes)
         let action = pauses.withLock { state -> FlowAction in
             if state.flowPaused {
-                guard inFlight <= maximumInFlightBatches / 2 else { return .proceed }
+                guard inFlight <= maximumInFlightBatches / 2, inFlightBytes <= maximumInFlightBytes / 2 else {
+                    return .proceed
+                }
                 state.flowPaused = false
                 return .resume
             }
-            guard inFlight >= maximumInFlightBatches else {
+            guard atLimit else {
                 state.holdingSince = nil
                 return .proceed
             }

@@ -44,6 +44,11 @@ public struct DeliveryReport: Sendable {
     public var delivered: Int
     public var failures: [DeliveryFailure]
 
+    public init(delivered: Int, failures: [DeliveryFailure]) {
+        self.delivered = delivered
+        self.failures = failures
+    }
+
     public var allDelivered: Bool { failures.isEmpty }
 }
 
@@ -55,4 +60,10 @@ public struct DeliveryFailure: Sendable, Error {
     /// The record's position in the array or ``ProducerBatch`` it was enqueued with: identical
     /// records are told apart by it.
     public var index: Int
+
+    public init(message: ProducerMessage, error: KafkaError, index: Int) {
+        self.message = message
+        self.error = error
+        self.index = index
+    }
 }

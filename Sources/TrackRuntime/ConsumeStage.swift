@@ -44,8 +44,7 @@ struct ConsumeStage: Sendable {
                     let work = ConsumedWork(sequence: sequence, batch: batch)
                     let worker = workers[Int(sequence % UInt64(workers.count))]
                     group.addTask {
-                        let processed = await worker.process(work)
-                        await publisher.submit(processed)
+                        await worker.process(work) { chunk in await publisher.submit(chunk) }
                     }
                     statistics.recordConsumed(batch.count)
                     metrics.consumed.increment(by: batch.count)
@@ -56,6 +55,11 @@ struct ConsumeStage: Sendable {
                     statistics.setLag(0, for: partition.description)
                     metrics.recordLag(records: 0, seconds: 0, topic: partition.topic, partition: partition.partition)
                     logger.debug("end of partition", metadata: ["partition": "\(partition)", "offset": "\(offset)"])
+                case .error(let error) where error.deliveryClass == .fatal:
+                    // The consumer is unusable (e.g. fenced by a newer member with the same
+                    // group.instance.id): stop, committing nothing more.
+                    await publisher.stop(error)
+                    return
                 case .error(let error):
                     logger.warning("consumer error", metadata: ["error": "\(error)"])
                 }

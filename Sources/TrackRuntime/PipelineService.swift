@@ -38,6 +38,11 @@ public final class PipelineService: Service {
         var consumerOptions = KafkaConsumer.Options()
         consumerOptions.maximumBatchSize = options.maximumBatchSize
         consumerOptions.maximumInFlightBatches = options.maximumInFlightBatches
+        // A quarter of the byte limit for consumed records, a quarter for outputs (which the budget's
+        // rule lets reach about twice that): what is alive stays within the limit.
+        consumerOptions.maximumInFlightBytes = options.maximumInFlightBytes / 4
+        consumerOptions.maximumBatchBytes = options.maximumInFlightBytes / 16
+        let budget = OutputBudget(limit: options.maximumInFlightBytes / 4)
         let coordinator = RebalanceCoordinator(metrics: metrics, statistics: statistics)
         var consumerConfiguration = pipeline.consumerConfiguration()
         if options.replay != nil {
@@ -59,13 +64,13 @@ public final class PipelineService: Service {
             rejected: pipeline.outputs.rejected
         )
         let publisher = PublishStage(
-            producer: producer,
-            consumer: consumer,
+            sink: producer,
+            offsetStore: consumer,
             processor: processor,
             inputTopic: pipeline.input,
             outputs: outputs,
-            metrics: metrics,
-            statistics: statistics,
+            budget: budget,
+            accounting: PublishAccounting(outputs: outputs, metrics: metrics, statistics: statistics, logger: logger),
             logger: logger
         )
         coordinator.attach(publisher: publisher, consumer: consumer)
@@ -75,6 +80,7 @@ public final class PipelineService: Service {
                 inputTopic: pipeline.input,
                 outputs: outputs,
                 attempts: options.processingAttempts,
+                budget: budget,
                 metrics: metrics
             )
         }
@@ -120,36 +126,61 @@ public final class PipelineService: Service {
             ]
         )
 
-        let shutdownRequested = ShutdownFlag()
+        let shutdown = ShutdownFlag()
         // Half the shutdown bound for the drain leaves the rest for the commit, the group leave and
-        // the producer's flush.
+        // the producer's flush; whatever still hangs at the bound is abandoned (see ``Ending``).
         let drainTimeout = options.shutdownTimeout / 2
-        let failure = await withTaskGroup(of: KafkaError?.self) { group in
-            group.addTask {
-                await withGracefulShutdownHandler {
-                    await stage.run()
-                } onGracefulShutdown: {
-                    shutdownRequested.raise()
-                    Task {
-                        await stage.drain(timeout: drainTimeout)
-                        await consumer.close()
+        var tasks: [Task<Void, Never>] = []
+        let ending = await FirstEnding.race { end in
+            tasks.append(
+                Task {
+                    await withGracefulShutdownHandler {
+                        await stage.run()
+                    } onGracefulShutdown: {
+                        shutdown.raise()
+                        Task {
+                            await stage.drain(timeout: drainTimeout)
+                            await consumer.close()
+                        }
                     }
+                    end(.complete)
                 }
-                return nil
-            }
-            group.addTask { await self.watch(publisher) }
-            let first = await group.next() ?? nil
-            group.cancelAll()
-            return first
+            )
+            tasks.append(
+                Task {
+                    if let failure = await self.watch(publisher) { end(.failed(failure)) }
+                }
+            )
+            tasks.append(
+                Task {
+                    await shutdown.waitUntilRaised()
+                    try? await Task.sleep(for: options.shutdownTimeout - .milliseconds(500))
+                    if !Task.isCancelled { end(.overran) }
+                }
+            )
         }
-        if let failure { throw failure }
-        if !shutdownRequested.isRaised {
+        // The watcher and the deadline end here; a stage stuck in librdkafka is left behind.
+        for task in tasks.dropFirst() { task.cancel() }
+        switch ending {
+        case .failed(let failure):
+            throw failure
+        case .overran:
+            logger.error(
+                "the shutdown did not finish within --shutdown-timeout; stopping without a clean group leave",
+                metadata: ["timeout": "\(options.shutdownTimeout)"]
+            )
+            throw PipelineStop.shutdownOverran(options.shutdownTimeout)
+        case .complete:
+            break
+        }
+        if !shutdown.isRaised {
             // Complete: everything is acknowledged; commit (a replay never does), then leave.
             await publisher.waitUntilIdle()
             if options.replay == nil { await publisher.commit() }
             await consumer.close()
         }
-        await producer.close(timeout: options.shutdownTimeout)
+        let remaining = shutdown.deadline(after: options.shutdownTimeout).map { $0 - .now } ?? options.shutdownTimeout
+        await producer.close(timeout: max(.zero, remaining))
         logger.info(
             "pipeline stopped",
             metadata: [
@@ -165,7 +196,7 @@ public final class PipelineService: Service {
         var reportedStall = false
         while !Task.isCancelled {
             try? await Task.sleep(for: .seconds(1))
-            if let failure = await publisher.failure { return failure }
+            if let failure = await publisher.stopReason { return failure }
             let age = await publisher.oldestInFlightAge()
             let stalled = age > options.stallThreshold
             statistics.setStalled(stalled)
@@ -209,8 +240,88 @@ extension PipelineService {
 
 /// Set once a graceful shutdown has begun (the consumer is closing: no more commits through it).
 private final class ShutdownFlag: Sendable {
-    private let raised = Atomic<Bool>(false)
+    private let state = Mutex<(raisedAt: ContinuousClock.Instant?, waiters: [CheckedContinuation<Void, Never>])>(
+        (nil, [])
+    )
 
-    func raise() { raised.store(true, ordering: .releasing) }
-    var isRaised: Bool { raised.load(ordering: .acquiring) }
+    func raise() {
+        let waiters = state.withLock { state in
+            guard state.raisedAt == nil else { return [CheckedContinuation<Void, Never>]() }
+            state.raisedAt = .now
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    var isRaised: Bool { state.withLock { $0.raisedAt != nil } }
+
+    /// When a shutdown raised now must be done by, or nil when none was requested.
+    func deadline(after timeout: Duration) -> ContinuousClock.Instant? {
+        state.withLock { $0.raisedAt.map { $0 + timeout } }
+    }
+
+    func waitUntilRaised() async {
+        await withCheckedContinuation { continuation in
+            let raised = state.withLock { state -> Bool in
+                if state.raisedAt != nil { return true }
+                state.waiters.append(continuation)
+                return false
+            }
+            if raised { continuation.resume() }
+        }
+    }
+}
+
+/// How a run ended.
+private enum Ending: Sendable {
+    /// The work is complete, or a graceful shutdown finished.
+    case complete
+    /// The service stopped on an error (exit 2).
+    case failed(KafkaError)
+    /// A graceful shutdown did not finish within its bound.
+    case overran
+}
+
+/// The first of several concurrent endings; the others are left to finish (or not) on their own,
+/// so that a step stuck in librdkafka cannot hold the process past its shutdown bound.
+private enum FirstEnding {
+    /// Calls `start` with the function that ends the race; returns the first ending given to it.
+    static func race(_ start: (@escaping @Sendable (Ending) -> Void) -> Void) async -> Ending {
+        await withCheckedContinuation { continuation in
+            let once = ResumeOnce(continuation)
+            start { ending in once.resume(ending) }
+        }
+    }
+}
+
+/// Resumes a continuation on the first call only.
+private final class ResumeOnce: Sendable {
+    private let continuation: Mutex<CheckedContinuation<Ending, Never>?>
+
+    init(_ continuation: CheckedContinuation<Ending, Never>) {
+        self.continuation = Mutex(continuation)
+    }
+
+    func resume(_ ending: Ending) {
+        let taken = continuation.withLock { continuation in
+            defer { continuation = nil }
+            return continuation
+        }
+        taken?.resume(returning: ending)
+    }
+}
+
+/// Why the service stopped other than on a Kafka error.
+public enum PipelineStop: Error, CustomStringConvertible {
+    /// A graceful shutdown ran past `--shutdown-timeout` (a broker that does not answer, say): the
+    /// service stopped without a clean group leave; uncommitted work is read again after a restart.
+    case shutdownOverran(Duration)
+
+    public var description: String {
+        switch self {
+        case .shutdownOverran(let timeout):
+            "the shutdown did not finish within \(timeout); stopped without a clean group leave (exit 3)"
+        }
+    }
 }

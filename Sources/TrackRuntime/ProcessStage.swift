@@ -35,52 +35,20 @@ extension EncodedOutputs: ProducerPayloadStorage {
     public var payloadBytes: UnsafeRawBufferPointer { bytes }
 }
 
-/// The topics a pipeline writes.
-struct OutputTopics: Sendable {
-    var enriched: String
-    var signals: String
-    var rejected: String
-
-    /// The topics in the order of ``OutputKind``'s raw values, as a ``ProducerBatch`` names them.
-    var byKind: [String] { [enriched, signals, rejected] }
-}
-
-/// A consumed batch on its way through the stages, numbered in consumption order.
-struct ConsumedWork: Sendable {
-    let sequence: UInt64
-    let batch: ConsumerBatch
-}
-
-/// A batch's outputs, ready to publish, still holding the consumed records (so memory stays
-/// bounded by the consumer's in-flight limit until the outputs are acknowledged).
-struct ProcessedWork: Sendable {
-    let sequence: UInt64
-    let batch: ConsumerBatch
-    /// Every output record, grouped by input record in input order.
-    var output: ProducerBatch
-    /// One entry per input record, in input order.
-    var inputs: [ProcessedInput]
-}
-
-/// What one input record produced.
-struct ProcessedInput: Sendable {
-    var partition: Int32
-    var offset: Int64
-    /// Its outputs in ``ProcessedWork/output``.
-    var outputs: Range<Int>
-    var enriched: Int
-    var signals: Int
-    var rejectionReason: String?
-}
-
-/// The processing stage: validate → normalize/expand → signals → encode for a whole batch in one
-/// actor hop. Several run in parallel; each owns the CPU work of the batches it is given.
+/// The processing stage: validate → normalize/expand → signals → encode, a whole batch per actor
+/// hop. Several run in parallel; each owns the CPU work of the batches it is given.
+///
+/// A batch's outputs are written into one block of memory, in chunks: when the block passes the
+/// budget's chunk size (a batch of events that expand a lot), the chunk is handed on and the next one
+/// begins, each only when the ``OutputBudget`` has room. So the memory of outputs stays bounded in
+/// bytes, not only in batches.
 actor ProcessStage {
     /// This worker's own copy.
     private var processor: any RecordProcessing
     private let inputTopic: String
     private let outputs: OutputTopics
     private let attempts: Int
+    private let budget: OutputBudget
     private let metrics: PipelineMetrics
 
     init(
@@ -88,25 +56,50 @@ actor ProcessStage {
         inputTopic: String,
         outputs: OutputTopics,
         attempts: Int,
+        budget: OutputBudget,
         metrics: PipelineMetrics
     ) {
         self.processor = processor
         self.inputTopic = inputTopic
         self.outputs = outputs
         self.attempts = attempts
+        self.budget = budget
         self.metrics = metrics
     }
 
-    func process(_ work: ConsumedWork) -> ProcessedWork {
-        let started = ContinuousClock.now
+    /// Processes the batch and hands each chunk of its outputs to `publish`, in order.
+    func process(_ work: ConsumedWork, publish: @Sendable (ProcessedWork) async -> Void) async {
         metrics.queueDuration.recordInterval(since: work.batch.polledAt)
-        let expectedRecords = Self.expectedOutputRecords(of: work.batch)
-        var output = OutputBuffer(capacity: Self.expectedOutputBytes(of: work.batch), expectedRecords: expectedRecords)
+        var next = work.batch.startIndex
+        var part: UInt32 = 0
+        repeat {
+            await budget.waitForRoom(sequence: work.sequence)
+            let started = ContinuousClock.now
+            let chunk = processChunk(of: work, from: &next, part: part)
+            budget.produced(chunk.outputBytes)
+            metrics.processingDuration.recordInterval(since: started)
+            await publish(chunk)
+            part += 1
+        } while next < work.batch.endIndex
+    }
+
+    /// Processes records from `next` on until the outputs reach the budget's chunk size or the batch
+    /// ends; `next` is left at the first record not processed.
+    private func processChunk(of work: ConsumedWork, from next: inout Int, part: UInt32) -> ProcessedWork {
+        let batch = work.batch
+        let chunkBytes = budget.chunkBytes
+        let expectedRecords = Self.expectedOutputRecords(of: batch)
+        var output = OutputBuffer(
+            capacity: min(Self.expectedOutputBytes(of: batch), chunkBytes + chunkBytes / 4),
+            expectedRecords: expectedRecords
+        )
         var records: [ProducerBatch.Record] = []
         records.reserveCapacity(expectedRecords)
         var inputs: [ProcessedInput] = []
-        inputs.reserveCapacity(work.batch.count)
-        for record in work.batch {
+        inputs.reserveCapacity(batch.count - next)
+        while next < batch.endIndex, output.byteCount < chunkBytes {
+            let record = batch[next]
+            next += 1
             let source = SourceCoordinates(
                 topic: inputTopic,
                 partition: record.partition,
@@ -162,9 +155,15 @@ actor ProcessStage {
                 )
             )
         }
-        let batch = ProducerBatch(topics: outputs.byKind, storage: output.finish(), records: records)
-        metrics.processingDuration.recordInterval(since: started)
-        return ProcessedWork(sequence: work.sequence, batch: work.batch, output: batch, inputs: inputs)
+        let outputBytes = output.byteCount
+        return ProcessedWork(
+            id: WorkID(sequence: work.sequence, part: part),
+            isLastPart: next == batch.endIndex,
+            source: batch,
+            output: ProducerBatch(topics: outputs.byKind, storage: output.finish(), records: records),
+            inputs: inputs,
+            outputBytes: outputBytes
+        )
     }
 
     /// Room for a batch's output records without growing their arrays (each growth copies them):

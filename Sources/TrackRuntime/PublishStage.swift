@@ -2,499 +2,407 @@ import Kafka
 import Logging
 import TrackDomain
 
-/// The publish stage: produces each batch's outputs in consumption order, waits for the broker's
-/// acknowledgements off the actor, and stores input offsets once everything they produced is
-/// acknowledged (at-least-once). It also owns partition ownership: records of a partition that was
-/// revoked are never published, and a revocation waits for that partition's in-flight outputs
-/// and commits before the partition is released.
+/// The publish stage: puts processed chunks in consumption order (``Sequencer``), hands their
+/// outputs to the producer (a ``RecordSink``), awaits the acknowledgements off the actor, deals with
+/// what was not delivered (``UndeliveredOutputs``), and stores an input offset (in an
+/// ``OffsetStore``) once everything it produced, and everything before it, is acknowledged
+/// (``OffsetTracker``): at least once.
+///
+/// Revocations, losses and a shutdown that gives up are where at-least-once is won or lost:
+/// - a revocation stops publishing the partitions, waits (bounded) for their chunks in flight,
+///   stores and commits what they finished, and only then lets them go;
+/// - a loss lets them go at once, storing nothing more for them;
+/// - a chunk given up on (shutdown past its deadline, or stopped by an output that cannot be
+///   delivered) never stores an offset, and holds back every later offset of its partitions.
+///
+/// Retries keep order: while a chunk has records waiting to be sent again, no later chunk is handed
+/// to the producer.
 actor PublishStage {
-    private let producer: KafkaProducer
-    private let consumer: KafkaConsumer
-    private let processor: any RecordProcessing
-    private let inputTopic: String
-    private let outputs: OutputTopics
-    private var rejectedTopic: String { outputs.rejected }
-    private let metrics: PipelineMetrics
-    private let statistics: PipelineStatistics
+    /// Timing of the stage.
+    struct Timing: Sendable {
+        /// The first wait before sending failed records again; it doubles per attempt.
+        var firstBackoff: Duration = .milliseconds(100)
+        var maximumBackoff: Duration = .seconds(5)
+        /// How long a revocation waits for its partitions' outputs in flight.
+        var revocationTimeout: Duration = .seconds(10)
+        /// How long a commit may take before a revocation goes on without it.
+        var commitTimeout: Duration = .seconds(5)
+    }
+
+    private let sink: any RecordSink
+    private let offsetStore: any OffsetStore
+    private let undelivered: UndeliveredOutputs
+    private let budget: OutputBudget
+    private let timing: Timing
+    private let accounting: PublishAccounting
     private let logger: Logger
 
-    private var reorderBuffer: [UInt64: ProcessedWork] = [:]
-    private var nextSequence: UInt64 = 1
-    private var isDraining = false
-    /// Owned partitions and the rebalance generation of their latest assignment.
-    private var assignedSince: [TopicPartition: UInt64] = [:]
-    /// For a replay: per partition, the first offset past the range; later records are not published.
-    private var rangeEnds: [Int32: Int64]?
+    private var sequencer: Sequencer
     private var offsets = OffsetTracker()
-    private var inFlight: [UInt64: InFlightBatch] = [:]
+    /// Chunks released in order by the sequencer, not yet handed to the producer.
+    private var ready: [ProcessedWork] = []
+    private var inFlight: [WorkID: Chunk] = [:]
+    /// Chunks with records waiting to be sent again: nothing later is handed over meanwhile.
+    private var retrying: Set<WorkID> = []
+    private var isHandingOver = false
     private var waiters: [Waiter] = []
-    private var fatalError: KafkaError?
-    /// Set when a shutdown gives up on what is still in flight: waits return, retries stop, and the
-    /// offsets of unfinished batches are never stored (they are processed again after a restart).
+    private var nextWaiterID = 0
+    private var failure: KafkaError?
+    /// Set when a shutdown gives up on what is in flight.
     private var isAbandoned = false
 
-    private struct InFlightBatch {
+    /// A chunk handed to the producer.
+    private struct Chunk {
         var work: ProcessedWork
         var partitions: Set<TopicPartition>
-        var outstandingDeliveries: Int
-        var enqueuedAt: ContinuousClock.Instant
+        /// Deliveries whose acknowledgements are still to come, and retries still to be sent.
+        var outstanding = 0
         var attempt = 0
+        var handedOverAt: ContinuousClock.Instant
+        /// Never finishes: given up on, or stopped by an output that cannot be delivered.
+        var isDoomed = false
     }
 
     private struct Waiter {
+        var id: Int
         var partitions: Set<TopicPartition>?
-        var continuation: CheckedContinuation<Void, Never>
+        var continuation: CheckedContinuation<Bool, Never>
     }
 
     init(
-        producer: KafkaProducer,
-        consumer: KafkaConsumer,
+        sink: any RecordSink,
+        offsetStore: any OffsetStore,
         processor: any RecordProcessing,
         inputTopic: String,
         outputs: OutputTopics,
-        metrics: PipelineMetrics,
-        statistics: PipelineStatistics,
+        budget: OutputBudget,
+        timing: Timing = Timing(),
+        accounting: PublishAccounting,
         logger: Logger
     ) {
-        self.producer = producer
-        self.consumer = consumer
-        self.processor = processor
-        self.inputTopic = inputTopic
-        self.outputs = outputs
-        self.metrics = metrics
-        self.statistics = statistics
+        self.sink = sink
+        self.offsetStore = offsetStore
+        self.undelivered = UndeliveredOutputs(
+            processor: processor,
+            inputTopic: inputTopic,
+            rejectedTopic: outputs.rejected
+        )
+        self.budget = budget
+        self.timing = timing
+        self.accounting = accounting
         self.logger = logger
+        self.sequencer = Sequencer(inputTopic: inputTopic)
     }
 
-    // MARK: Batches
+    // MARK: Chunks
 
-    /// Accepts a processed batch; batches are published strictly in sequence order.
+    /// Takes a processed chunk; chunks are handed to the producer strictly in consumption order.
     func submit(_ work: ProcessedWork) async {
-        reorderBuffer[work.sequence] = work
-        guard !isDraining else { return }
-        isDraining = true
-        while let next = reorderBuffer.removeValue(forKey: nextSequence) {
-            nextSequence += 1
-            await publish(next)
+        let due = sequencer.accept(work)
+        guard !due.isEmpty else { return }
+        budget.setOldestOpen(sequencer.next.sequence)
+        ready += due
+        await handOver()
+    }
+
+    /// Hands ready chunks to the producer in order, unless a retry holds them back.
+    private func handOver() async {
+        guard !isHandingOver else { return }
+        isHandingOver = true
+        while retrying.isEmpty, !isAbandoned, failure == nil, !ready.isEmpty {
+            let work = ready.removeFirst()
+            guard let publishable = sequencer.publishable(work) else {
+                budget.released(work.outputBytes, published: false)
+                continue
+            }
+            var next = PerPartition<Int64>()
+            for input in publishable.inputs { next[input.partition] = input.offset + 1 }
+            let nextOffsets = Dictionary(
+                uniqueKeysWithValues: next.entries.map {
+                    (TopicPartition(topic: undelivered.inputTopic, partition: $0.partition), $0.value)
+                }
+            )
+            offsets.begin(work.id, nextOffsets: nextOffsets)
+            inFlight[work.id] = Chunk(work: publishable, partitions: Set(nextOffsets.keys), handedOverAt: .now)
+            budget.published(work.outputBytes)
+            accounting.recordInFlight(inFlight.count)
+            await send(.outputs(publishable.output), of: work.id)
         }
-        isDraining = false
+        isHandingOver = false
         notifyWaiters()
     }
 
-    private func publish(_ work: ProcessedWork) async {
-        let current = currentInputs(of: work)
-        var next = PerPartition<Int64>()
-        for input in current { next[input.partition] = input.offset + 1 }
-        guard !next.isEmpty else { return }
-        let nextOffsets = Dictionary(
-            uniqueKeysWithValues: next.entries.map {
-                (TopicPartition(topic: inputTopic, partition: $0.partition), $0.value)
-            }
-        )
-        var publishable = work
-        if current.count != work.inputs.count {
-            publishable.output = work.output.keeping(current.lazy.flatMap { $0.outputs })
-            var position = 0
-            publishable.inputs = current.map { input in
-                var moved = input
-                moved.outputs = position..<(position + input.outputs.count)
-                position += input.outputs.count
-                return moved
-            }
-        }
-        offsets.begin(sequence: work.sequence, nextOffsets: nextOffsets)
-        inFlight[work.sequence] = InFlightBatch(
-            work: publishable,
-            partitions: Set(nextOffsets.keys),
-            outstandingDeliveries: 0,
-            enqueuedAt: .now
-        )
-        metrics.inFlightBatches.record(inFlight.count)
-        await deliver(publishable.output, for: work.sequence)
-    }
-
-    /// What a delivery sent, to trace each failure back to its input by the failure's index.
+    /// What one delivery sent, to trace a failure back to its input by the failure's index.
     private enum Sent: Sendable {
-        /// The batch's own outputs: a failure's index is a record of ``ProcessedWork/output``.
-        case outputs
-        /// Retried copies: a failure's index is a position in this list (nil: origin unknown, the
-        /// record is only ever retried).
-        case retries([OriginRecord?])
+        /// The chunk's own outputs: a failure's index is a record of ``ProcessedWork/output``.
+        case outputs(ProducerBatch)
+        /// Copies sent again: a failure's index is a position in the list.
+        case messages([ProducerMessage], [UndeliveredOutputs.Origin])
     }
 
-    /// Where an output came from: its input (an index into ``ProcessedWork/inputs``) and its kind.
-    private struct OriginRecord: Sendable {
-        var input: Int
-        var kind: OutputKind
-    }
-
-    /// Inputs whose partition this member still owns since before the batch was polled (and, in a
-    /// replay, that lie inside the range): usually all of them, returned without a copy.
-    private func currentInputs(of work: ProcessedWork) -> [ProcessedInput] {
-        let generation = work.batch.rebalanceGeneration
-        var verdicts = PerPartition<Bool>()
-        var keepsAll = rangeEnds == nil
-        for input in work.inputs where verdicts[input.partition] == nil {
-            let since = assignedSince[TopicPartition(topic: inputTopic, partition: input.partition)]
-            let verdict = since.map { generation >= $0 } ?? false
-            verdicts[input.partition] = verdict
-            keepsAll = keepsAll && verdict
-        }
-        if keepsAll { return work.inputs }
-        var current: [ProcessedInput] = []
-        current.reserveCapacity(work.inputs.count)
-        for input in work.inputs where verdicts[input.partition] == true {
-            if let end = rangeEnds?[input.partition], input.offset >= end { continue }
-            current.append(input)
-        }
-        return current
-    }
-
-    /// Hands a batch's outputs to the producer (without copying them) and awaits their
-    /// acknowledgement in a task of its own.
-    private func deliver(_ output: ProducerBatch, for sequence: UInt64) async {
-        await deliver(count: output.records.count, sent: .outputs, for: sequence) { () async throws(KafkaError) in
-            try await producer.enqueue(output)
-        }
-    }
-
-    /// Hands retried records to the producer, each with the input and kind it came from.
-    private func deliver(_ messages: [ProducerMessage], origins: [OriginRecord?], for sequence: UInt64) async {
-        await deliver(count: messages.count, sent: .retries(origins), for: sequence) {
-            () async throws(KafkaError) in
-            try await producer.enqueue(messages)
-        }
-    }
-
-    private func deliver(
-        count: Int,
-        sent: Sent,
-        for sequence: UInt64,
-        _ enqueue: () async throws(KafkaError) -> PendingDelivery
-    ) async {
-        guard count > 0 else {
-            finish(sequence)
-            return
-        }
-        let pending: PendingDelivery
+    private func send(_ sent: Sent, of id: WorkID) async {
+        let pending: PendingAcknowledgements
         do {
-            pending = try await enqueue()
+            switch sent {
+            case .outputs(let batch):
+                guard !batch.records.isEmpty else { return finish(id) }
+                pending = try await sink.send(batch)
+            case .messages(let messages, _):
+                pending = try await sink.send(messages)
+            }
         } catch {
-            fatalError = error
-            // The batch never finishes: its offsets must not be stored for outputs never produced.
-            inFlight[sequence]?.outstandingDeliveries += 1
-            logger.critical("the producer failed fatally; stopping", metadata: ["error": "\(error)"])
+            stop(error)
+            inFlight[id]?.isDoomed = true
             return
         }
-        inFlight[sequence]?.outstandingDeliveries += 1
+        inFlight[id]?.outstanding += 1
         Task {
             let report = await pending.report()
-            await self.acknowledged(sequence, report: report, sent: sent)
+            await self.acknowledged(id, report: report, sent: sent)
         }
     }
 
-    private func acknowledged(_ sequence: UInt64, report: DeliveryReport, sent: Sent) async {
-        guard var batch = inFlight[sequence] else { return }
-        batch.outstandingDeliveries -= 1
-        inFlight[sequence] = batch
-        if !report.failures.isEmpty {
-            await handle(report.failures, sent: sent, of: sequence)
-        }
-        if inFlight[sequence]?.outstandingDeliveries == 0 { finish(sequence) }
-    }
-
-    /// Retries what may succeed later, with backoff (the service reports itself stalled meanwhile):
-    /// transient errors, and errors about the destination rather than the record (authorization, a
-    /// missing topic), which an operator can fix. An output the broker refuses as such (too large,
-    /// malformed, a timestamp or policy it does not accept) turns its input into a `processing_error`
-    /// rejection, one per input, so that nothing is dropped silently and the partition moves on. A
-    /// rejection the broker refuses is sent again leaving out more (``RejectionOmissions``); one that
-    /// cannot be sent even then stops the service, its input's offset never stored. A fatal error
-    /// stops it too.
-    private func handle(_ failures: [DeliveryFailure], sent: Sent, of sequence: UInt64) async {
-        guard !isAbandoned, var batch = inFlight[sequence] else { return }
-        batch.attempt += 1
-        var retry: [ProducerMessage] = []
-        var origins: [OriginRecord?] = []
-        for failure in failures {
-            let origin = origin(of: failure, sent: sent, in: batch.work)
-            switch failure.error.deliveryClass {
-            case .fatal:
-                stop(failure.error)
-            case .transient, .destination:
-                retry.append(failure.message)
+    private func acknowledged(_ id: WorkID, report: DeliveryReport, sent: Sent) async {
+        guard var chunk = inFlight[id] else { return }
+        chunk.outstanding -= 1
+        var resend: [ProducerMessage] = []
+        var origins: [UndeliveredOutputs.Origin] = []
+        for failure in report.failures {
+            switch undelivered.resolve(
+                failure,
+                origin: origin(of: failure.index, sent: sent, in: chunk.work),
+                in: &chunk.work
+            ) {
+            case .send(let message, let origin):
+                resend.append(message)
                 origins.append(origin)
-            case .record where origin == nil:
-                stop(failure.error, undeliverable: "an output that matches no input record")
-            case .record where origin?.kind == .rejection:
-                guard let smaller = Self.stripped(failure) else {
-                    stop(
-                        failure.error,
-                        undeliverable: "a rejection, even without its payload, key, headers and timestamp"
-                    )
-                    continue
-                }
-                retry.append(smaller)
-                origins.append(origin)
-            case .record:
-                if let origin, let rejection = replaceUndeliverable(failure, origin: origin, in: &batch) {
-                    retry.append(rejection)
-                    origins.append(OriginRecord(input: origin.input, kind: .rejection))
-                }
+            case .covered:
+                continue
+            case .stop(let error):
+                stop(error)
+                chunk.isDoomed = true
             }
         }
-        inFlight[sequence] = batch
-        guard fatalError == nil else {
-            // Stopping: the batch never finishes, so no offset is stored for what it could not deliver.
-            inFlight[sequence]?.outstandingDeliveries += 1
+        if chunk.isDoomed || isAbandoned {
+            // Never finishes: no offset is stored for what it could not deliver.
+            inFlight[id] = chunk
+            notifyWaiters()
             return
         }
-        guard !retry.isEmpty else { return }
-        metrics.deliveryRetries.increment(by: retry.count)
-        logger.warning(
-            "outputs not delivered; retrying",
-            metadata: [
-                "records": "\(failures.count)", "attempt": "\(batch.attempt)",
-                "error": "\(failures[0].error)",
-            ]
-        )
-        let backoff = Duration.milliseconds(min(100 << min(batch.attempt, 6), 5000))
-        inFlight[sequence]?.outstandingDeliveries += 1
-        try? await Task.sleep(for: backoff)
-        inFlight[sequence]?.outstandingDeliveries -= 1
-        await deliver(retry, origins: origins, for: sequence)
-    }
-
-    /// Stops the service: the watcher sees ``failure`` and ends the run with exit 2.
-    private func stop(_ error: KafkaError, undeliverable what: String? = nil) {
-        guard fatalError == nil else { return }
-        var failure = error
-        if let what {
-            failure.context =
-                "\(what) could not be delivered to \(error.context.isEmpty ? "its topic" : error.context); "
-                + "stopping without committing its input"
+        if resend.isEmpty {
+            inFlight[id] = chunk
+            if chunk.outstanding == 0 { finish(id) }
+            return
         }
-        fatalError = failure
-        logger.critical("stopping: an output cannot be delivered", metadata: ["error": "\(failure)"])
+        chunk.attempt += 1
+        chunk.outstanding += 1
+        inFlight[id] = chunk
+        retrying.insert(id)
+        accounting.recordRetries(
+            resend.count,
+            of: report.failures.count,
+            attempt: chunk.attempt,
+            error: report.failures[0].error
+        )
+        let backoff = min(timing.firstBackoff * (1 << min(chunk.attempt - 1, 16)), timing.maximumBackoff)
+        Task {
+            try? await Task.sleep(for: backoff)
+            await self.resend(resend, origins: origins, of: id)
+        }
     }
 
-    /// A refused rejection as the next, stricter step leaves it (``RejectionOmissions``); nil when
-    /// nothing is left to leave out.
-    private static func stripped(_ failure: DeliveryFailure) -> ProducerMessage? {
-        var message = failure.message
-        let marker = message.headers.first { $0.name == RejectionOmissions.headerName }
-        let current = marker.map { RejectionOmissions(headerValue: String(decoding: $0.value ?? [], as: UTF8.self)) }
-        guard let next = (current ?? []).next else { return nil }
-        let originalHeaders = message.headers.filter { $0.name != RejectionOmissions.headerName }
-        let carried = CarriedFields.of(keyBytes: message.key?.count, headers: originalHeaders)
-        guard
-            let value = RejectionEncoder.stripped(
-                message.value ?? [],
-                omitting: next,
-                carried: carried,
-                reason: "the broker refused the rejection with it: \(failure.error.message) (\(failure.error.name))"
-            )
-        else { return nil }
-        message.value = value
-        message.headers = next.contains(.keyAndHeaders) ? [] : originalHeaders
-        message.headers.append(KafkaHeader(name: RejectionOmissions.headerName, value: Array(next.headerValue.utf8)))
-        if next.contains(.keyAndHeaders) { message.key = nil }
-        if next.contains(.timestamp) { message.timestamp = nil }
-        return message
+    private func resend(_ messages: [ProducerMessage], origins: [UndeliveredOutputs.Origin], of id: WorkID) async {
+        guard inFlight[id] != nil else { return }
+        inFlight[id]?.outstanding -= 1
+        retrying.remove(id)
+        guard !isAbandoned, failure == nil else { return notifyWaiters() }
+        await send(.messages(messages, origins), of: id)
+        await handOver()
     }
 
-    /// The input and kind of the output a failure is about, found by the failure's index.
-    private func origin(of failure: DeliveryFailure, sent: Sent, in work: ProcessedWork) -> OriginRecord? {
+    /// The input and kind of the output at `index` of what `sent` sent.
+    private func origin(of index: Int, sent: Sent, in work: ProcessedWork) -> UndeliveredOutputs.Origin? {
         switch sent {
-        case .retries(let origins):
-            return origins.indices.contains(failure.index) ? origins[failure.index] : nil
-        case .outputs:
-            guard work.output.records.indices.contains(failure.index) else { return nil }
+        case .messages(_, let origins):
+            return origins.indices.contains(index) ? origins[index] : nil
+        case .outputs(let batch):
+            guard batch.records.indices.contains(index) else { return nil }
             // Inputs hold consecutive, ordered ranges of the outputs: a binary search finds the owner.
             var low = 0
             var high = work.inputs.count
             while low < high {
                 let middle = (low + high) / 2
-                if work.inputs[middle].outputs.upperBound <= failure.index { low = middle + 1 } else { high = middle }
+                if work.inputs[middle].outputs.upperBound <= index { low = middle + 1 } else { high = middle }
             }
-            guard low < work.inputs.count, work.inputs[low].outputs.contains(failure.index) else { return nil }
+            guard low < work.inputs.count, work.inputs[low].outputs.contains(index) else { return nil }
             // A batch's topics are listed in `OutputKind` order (`OutputTopics.byKind`).
-            let kind = OutputKind(rawValue: UInt8(work.output.records[failure.index].topic)) ?? .rejection
-            return OriginRecord(input: low, kind: kind)
+            let kind = OutputKind(rawValue: UInt8(batch.records[index].topic)) ?? .rejection
+            return UndeliveredOutputs.Origin(input: low, kind: kind)
         }
     }
 
-    /// The `processing_error` rejection of the input whose output `failure` can never be delivered,
-    /// or nil when that input has one already; the input's counts follow.
-    private func replaceUndeliverable(
-        _ failure: DeliveryFailure,
-        origin: OriginRecord,
-        in batch: inout InFlightBatch
-    ) -> ProducerMessage? {
-        switch origin.kind {
-        case .enriched: batch.work.inputs[origin.input].enriched -= 1
-        case .signal: batch.work.inputs[origin.input].signals -= 1
-        case .rejection: break
+    /// Every output of the chunk is acknowledged: its offsets may be stored.
+    private func finish(_ id: WorkID) {
+        guard let chunk = inFlight.removeValue(forKey: id) else { return }
+        budget.released(chunk.work.outputBytes, published: true)
+        let storable = offsets.complete(id, partitions: chunk.partitions).filter {
+            sequencer.mayStoreOffsets(for: $0.topicPartition)
         }
-        let input = batch.work.inputs[origin.input]
-        guard input.rejectionReason == nil else { return nil }
-        batch.work.inputs[origin.input].rejectionReason = RejectionReason.processingError.rawValue
-        let record = batch.work.batch.first { $0.partition == input.partition && $0.offset == input.offset }
-        guard let record else { return nil }
-        let source = SourceCoordinates(
-            topic: inputTopic,
-            partition: record.partition,
-            offset: record.offset,
-            timestamp: record.timestamp
-        )
-        var output = OutputBuffer(capacity: 1024 + (record.value?.count ?? 0) * 2, expectedRecords: 1)
-        let headers = record.headers
-        let omissions = processor.appendProcessingErrorRejection(
-            value: record.value,
-            source: source,
-            error: "an output to \(failure.message.topic) could not be delivered: \(failure.error.message)",
-            carrying: .of(record, headers: headers),
-            into: &output
-        )
-        let rejection = output.finish().record(at: 0)
-        var message = ProducerMessage(
-            topic: rejectedTopic,
-            key: record.key.map(Array.init),
-            value: rejection.value,
-            headers: headers,
-            timestamp: record.timestamp
-        )
-        if omissions.contains(.keyAndHeaders) {
-            message.key = nil
-            message.headers = []
-        }
-        if !omissions.isEmpty {
-            message.headers.append(
-                KafkaHeader(name: RejectionOmissions.headerName, value: Array(omissions.headerValue.utf8))
-            )
-        }
-        return message
-    }
-
-    private func finish(_ sequence: UInt64) {
-        guard let batch = inFlight.removeValue(forKey: sequence) else { return }
-        let committable = offsets.complete(sequence: sequence, partitions: batch.partitions)
-        let owned = committable.filter { assignedSince[$0.topicPartition] != nil }
         do {
-            try consumer.storeOffsets(owned)
+            try offsetStore.storeOffsets(storable)
         } catch {
             logger.warning("storing offsets failed", metadata: ["error": "\(error)"])
         }
-        account(batch.work)
-        metrics.deliveryDuration.recordInterval(since: batch.enqueuedAt)
-        metrics.inFlightBatches.record(inFlight.count)
+        accounting.recordPublished(chunk.work.inputs, since: chunk.handedOverAt, inFlight: inFlight.count)
         notifyWaiters()
     }
 
-    private func account(_ work: ProcessedWork) {
-        var enriched = 0
-        var signals = 0
-        var rejectedByReason: [String: Int] = [:]
-        for input in work.inputs {
-            enriched += input.enriched
-            signals += input.signals
-            if let reason = input.rejectionReason { rejectedByReason[reason, default: 0] += 1 }
-        }
-        let rejected = rejectedByReason.values.reduce(0, +)
-        statistics.recordPublished(inputs: work.inputs.count, enriched: enriched, signals: signals, rejected: rejected)
-        metrics.recordProduced(enriched, topic: outputs.enriched)
-        metrics.recordProduced(signals, topic: outputs.signals)
-        metrics.recordProduced(rejected, topic: outputs.rejected)
-        for (reason, count) in rejectedByReason { metrics.recordRejected(count, reason: reason) }
+    /// Stops the service: the watcher sees ``failure`` and ends the run with exit 2.
+    func stop(_ error: KafkaError) {
+        guard failure == nil else { return }
+        failure = error
+        logger.critical("stopping", metadata: ["error": "\(error)"])
+        notifyWaiters()
     }
+
+    /// Why the stage stopped, if it did.
+    var stopReason: KafkaError? { failure }
 
     // MARK: Ownership
 
     /// Limits publishing to offsets before these ends (a replay's range).
     func limit(to ends: [Int32: Int64]) {
-        rangeEnds = ends
+        sequencer.limit(to: ends)
     }
 
     /// The partitions now belong to this member, from rebalance generation `generation` on.
     func assign(_ partitions: [TopicPartition], generation: UInt64) {
-        for partition in partitions { assignedSince[partition] = generation }
+        sequencer.assign(partitions, generation: generation)
     }
 
-    /// An orderly revocation: stop publishing for the partitions, wait for their outputs in
-    /// flight, then commit, all before librdkafka releases them.
+    /// An orderly revocation: stops publishing the partitions, waits (at most
+    /// ``Timing/revocationTimeout``) for their outputs in flight, stores and commits what finished,
+    /// then lets them go. What did not finish in time is given up: it stores nothing, and the next
+    /// owner reads it again from the committed offset.
     func revoke(_ partitions: [TopicPartition]) async {
-        for partition in partitions { assignedSince[partition] = nil }
-        await waitUntilIdle(partitions: Set(partitions))
-        await commit()
+        sequencer.beginRevoking(partitions)
+        let revoked = Set(partitions)
+        let finished = await waitUntilIdle(partitions: revoked, timeout: timing.revocationTimeout)
+        if !finished {
+            logger.warning(
+                "revoked partitions still had outputs unacknowledged; giving them up, the next owner reads them again",
+                metadata: ["partitions": "\(partitions.map(\.description))"]
+            )
+            offsets.forget(partitions)
+        }
+        await commit(timeout: timing.commitTimeout)
+        sequencer.release(partitions)
+        notifyWaiters()
     }
 
-    /// The partitions were lost: another member may own them already, so nothing is committed.
+    /// The partitions were lost: another member may own them already, so nothing more is stored.
     func lose(_ partitions: [TopicPartition]) {
-        for partition in partitions { assignedSince[partition] = nil }
+        sequencer.release(partitions)
         offsets.forget(partitions)
         notifyWaiters()
     }
 
-    /// Commits the stored offsets now.
-    func commit() async {
+    /// Commits the stored offsets now; gives up waiting after `timeout` (the commit may still land).
+    func commit(timeout: Duration? = nil) async {
         let started = ContinuousClock.now
-        do {
-            try await consumer.commit()
-            metrics.commitDuration.recordInterval(since: started)
-        } catch {
-            logger.warning("commit failed", metadata: ["error": "\(error)"])
+        let store = offsetStore
+        let result = await withTaskGroup(of: Result<Void, KafkaError>?.self) { group in
+            group.addTask {
+                do throws(KafkaError) {
+                    try await store.commit()
+                    return .success(())
+                } catch {
+                    return .failure(error)
+                }
+            }
+            if let timeout {
+                group.addTask {
+                    try? await Task.sleep(for: timeout)
+                    return nil
+                }
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
+        switch result {
+        case .success?: accounting.recordCommit(since: started)
+        case .failure(let error)?: logger.warning("commit failed", metadata: ["error": "\(error)"])
+        case nil:
+            logger.warning("commit did not answer in time; going on", metadata: ["timeout": "\(timeout ?? .zero)"])
         }
     }
 
     // MARK: Waiting
 
-    /// Returns once nothing is in flight (for `partitions`, or at all when nil).
-    func waitUntilIdle(partitions: Set<TopicPartition>? = nil) async {
-        guard !isAbandoned, !isIdle(for: partitions) else { return }
-        await withCheckedContinuation { continuation in
-            waiters.append(Waiter(partitions: partitions, continuation: continuation))
+    /// Returns true once nothing is in flight (for `partitions`, or at all when nil); false when the
+    /// wait ended first: `timeout` passed, the stage stopped, or a shutdown gave up.
+    @discardableResult
+    func waitUntilIdle(partitions: Set<TopicPartition>? = nil, timeout: Duration? = nil) async -> Bool {
+        if isIdle(for: partitions) { return true }
+        if isAbandoned || failure != nil { return false }
+        let id = nextWaiterID
+        nextWaiterID += 1
+        if let timeout {
+            Task {
+                try? await Task.sleep(for: timeout)
+                await self.endWait(id)
+            }
+        }
+        return await withCheckedContinuation { continuation in
+            waiters.append(Waiter(id: id, partitions: partitions, continuation: continuation))
         }
     }
 
-    /// Gives up on the batches still in flight, for a shutdown past its drain deadline: every wait
-    /// returns now (so that the revocation and the group leave can proceed), retries stop, and
-    /// nothing unfinished is committed.
+    private func endWait(_ id: Int) {
+        guard let index = waiters.firstIndex(where: { $0.id == id }) else { return }
+        waiters.remove(at: index).continuation.resume(returning: false)
+    }
+
+    /// Gives up on everything still in flight, for a shutdown past its drain deadline: every wait
+    /// returns now, retries stop, and nothing unfinished stores an offset (it is read again after a
+    /// restart).
     func abandonInFlight() {
         isAbandoned = true
-        let released = waiters
-        waiters = []
-        for waiter in released { waiter.continuation.resume() }
+        budget.open()
         if !inFlight.isEmpty {
             logger.warning(
                 "shutting down with outputs unacknowledged; their inputs are processed again after a restart",
-                metadata: ["batches": "\(inFlight.count)"]
+                metadata: ["chunks": "\(inFlight.count)"]
             )
         }
+        notifyWaiters()
     }
 
-    /// Whether every batch up to sequence number `sequence` has arrived and nothing is in flight.
+    /// Whether every chunk of batches up to `sequence` has been released and acknowledged.
     func hasPublished(through sequence: UInt64) -> Bool {
-        nextSequence > sequence && isIdle(for: nil)
+        sequencer.hasReleased(through: sequence) && isIdle(for: nil)
     }
 
-    /// How long the oldest batch has been waiting for acknowledgement.
+    /// How long the oldest chunk has been waiting for acknowledgement.
     func oldestInFlightAge() -> Duration {
-        guard let oldest = inFlight.values.map(\.enqueuedAt).min() else { return .zero }
+        guard let oldest = inFlight.values.map(\.handedOverAt).min() else { return .zero }
         return .now - oldest
     }
 
-    var failure: KafkaError? { fatalError }
-
     private func isIdle(for partitions: Set<TopicPartition>?) -> Bool {
         if let partitions { return !offsets.hasPending(in: partitions) }
-        return inFlight.isEmpty && reorderBuffer.isEmpty && !isDraining
+        return inFlight.isEmpty && ready.isEmpty && !sequencer.isHolding && !isHandingOver
     }
 
     private func notifyWaiters() {
+        let ending = isAbandoned || failure != nil
         var remaining: [Waiter] = []
         for waiter in waiters {
             if isIdle(for: waiter.partitions) {
-                waiter.continuation.resume()
+                waiter.continuation.resume(returning: true)
+            } else if ending {
+                waiter.continuation.resume(returning: false)
             } else {
                 remaining.append(waiter)
             }

@@ -13,6 +13,9 @@ public struct RuntimeOptions: Sendable {
     /// consumer holds (and, if nothing is released for a while, pauses fetching): the bound on the
     /// service's memory. 8 batches of 2000 keep both cores busy here at ~160 MB peak RSS.
     public var maximumInFlightBatches = 8
+    /// Bytes of consumed records and outputs alive at once (see ``OutputBudget``): beyond the batch
+    /// limit, what bounds memory when events are large or expand into many outputs.
+    public var maximumInFlightBytes = 128 << 20
     /// Processing stage actors running in parallel (per-partition order is restored before publishing).
     public var processingWorkers = 2
     /// How often a record whose processing throws is retried before it is rejected as `processing_error`.
@@ -33,6 +36,9 @@ public struct RuntimeOptions: Sendable {
         }
         guard maximumBatchSize > 0 else { throw RuntimeOptionsError("the batch size must be at least 1") }
         guard maximumInFlightBatches > 1 else { throw RuntimeOptionsError("in-flight batches must be at least 2") }
+        guard maximumInFlightBytes >= 16 << 20 else {
+            throw RuntimeOptionsError("--max-in-flight-bytes must be at least 16 MiB (16777216)")
+        }
         guard processingWorkers > 0 else { throw RuntimeOptionsError("processing workers must be at least 1") }
         guard processingAttempts > 0 else { throw RuntimeOptionsError("processing attempts must be at least 1") }
     }

@@ -112,10 +112,15 @@ struct RunCommand: AsyncParsableCommand {
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
         )
-        configuration.maximumGracefulShutdownDuration = options.shutdownTimeout
-        configuration.maximumCancellationDuration = .seconds(2)
+        // The service ends itself within --shutdown-timeout (exit 3 when a step hangs past it); the
+        // group's own bounds lie beyond, so they never cut a shutdown short.
+        configuration.maximumGracefulShutdownDuration = options.shutdownTimeout + .seconds(2)
+        configuration.maximumCancellationDuration = .seconds(5)
         do {
             try await ServiceGroup(configuration: configuration).run()
+        } catch let stop as PipelineStop {
+            logger.error("the service stopped", metadata: ["reason": "\(stop)"])
+            throw CommandFailure(message: "trackstream run: \(stop)", exitCode: 3)
         } catch {
             logger.error("the service failed", metadata: ["error": "\(error)"])
             throw CommandFailure(message: "trackstream run failed: \(error)", exitCode: 2)

@@ -51,10 +51,22 @@ struct FailureTests {
         let enriched = try await readAll(pipeline.enriched, partitions: 4, broker: broker)
         let rejected = try await readAll(pipeline.rejected, partitions: 4, broker: broker)
         #expect(inputs.count == 50_000)
+        let missing = Accounting(enriched: enriched, rejected: rejected).missing(from: inputs)
         #expect(
-            Accounting(enriched: enriched, rejected: rejected).missing(from: inputs).prefix(10) == [],
-            "nothing is lost"
+            missing.prefix(10) == [],
+            "nothing is lost; what the members said:\n\(Self.rebalanceLines(of: members + [late, sweep]))"
         )
+    }
+
+    /// The lines of the members' logs about partitions and offsets, to tell where something went missing.
+    static func rebalanceLines(of members: [ServiceProcess]) -> String {
+        members.enumerated().map { index, member in
+            member.log.split(separator: "\n")
+                .filter { $0.contains("partition") || $0.contains("offset") || $0.contains("commit") }
+                .map { "[\(index)] \($0)" }
+                .joined(separator: "\n")
+        }
+        .joined(separator: "\n")
     }
 
     @Test("the broker paused with SIGSTOP for 15 s mid-run: the service resumes by itself and loses nothing")

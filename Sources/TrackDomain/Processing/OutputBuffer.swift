@@ -48,6 +48,9 @@ public struct OutputBuffer: ~Copyable {
         fileprivate var recordCount: Int
     }
 
+    /// The bytes written so far, keys and values.
+    public var byteCount: Int { writer.byteCount }
+
     public var checkpoint: Checkpoint {
         Checkpoint(byteCount: writer.byteCount, recordCount: records.count)
     }
