@@ -110,6 +110,7 @@ public enum PipelineLoader {
         var configuration = try parse(yaml: text, file: path)
         configuration.apply(.environment(environment))
         configuration.apply(flags)
+        try configuration.checkDeliveryGuarantees(file: path)
         return configuration
     }
 

@@ -117,6 +117,9 @@ extension PipelineConfiguration {
         // Keys are partitioned as the Java client does (murmur2), so that topics written by
         // trackstream and by kafka-clients or Kafka Streams applications are co-partitioned.
         configuration.setDefault("partitioner", "murmur2_random")
+        // librdkafka retries transient failures itself, in order, for as long as it takes: a failure
+        // the service saw and sent again could land after later records of the same user.
+        configuration.setDefault("message.timeout.ms", "0")
         return configuration
     }
 

@@ -48,15 +48,6 @@ struct RunCommand: AsyncParsableCommand {
         try requireSupportedLibrdkafka()
         let logger = logging.bootstrap()
         let pipeline = try pipelineArguments.load()
-        guard pipeline.delivery == .atLeastOnce else {
-            throw CommandFailure(
-                message: """
-                    delivery: exactly_once is not supported by this version (it needs Kafka transactions); \
-                    set delivery: at_least_once in \(pipelineArguments.pipeline)
-                    """,
-                exitCode: 1
-            )
-        }
         var listen = pipeline.metrics.listen
         if let metricsListen {
             guard let parsed = ListenAddress(parsing: metricsListen) else {

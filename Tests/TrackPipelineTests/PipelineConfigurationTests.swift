@@ -313,6 +313,55 @@ struct PipelineConfigurationTests {
         #expect(withKafka.kafkaProperty("bootstrap.servers") == "k:1", "kafka entries apply after --brokers")
     }
 
+    /// Settings that would break at-least-once: refused from the file and from `--kafka` alike.
+    @Test(arguments: [
+        ("enable.auto.offset.store", "true", true),
+        ("enable.auto.offset.store", "false", false),
+        ("acks", "1", true),
+        ("acks", "0", true),
+        ("acks", "all", false),
+        ("acks", "-1", false),
+        ("request.required.acks", "1", true),
+        ("enable.idempotence", "false", true),
+        ("enable.idempotence", "true", false),
+        ("enable.partition.eof", "false", true),
+        ("transactional.id", "t-1", true),
+        ("enable.auto.commit", "false", false),
+        ("linger.ms", "20", false),
+    ])
+    func deliveryGuarantees(key: String, value: String, refused: Bool) throws {
+        let path = Self.repositoryRoot.appendingPathComponent("Pipelines/track.yml").path
+        let flags = PipelineOverrides(kafka: [.init(key: key, value: value)])
+        let viaFlag = Result { () throws(PipelineConfigurationError) in
+            try PipelineLoader.load(path: path, environment: [:], flags: flags)
+        }
+        if case .failure(let error) = viaFlag {
+            #expect(refused, "\(error)")
+            #expect(error.keyPath == "kafka.\(key)")
+        } else {
+            #expect(!refused, "\(key)=\(value) was accepted")
+        }
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("guarantees-\(UUID()).yml").path
+        try "kafka: {\"\(key)\": \"\(value)\"}\n".write(toFile: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let inFile = Result { () throws(PipelineConfigurationError) in
+            try PipelineLoader.load(path: file, environment: [:], flags: PipelineOverrides())
+        }
+        #expect((try? inFile.get()) == nil ? refused : !refused)
+    }
+
+    @Test("delivery: exactly_once is refused when a pipeline is loaded, with what to do")
+    func exactlyOnceRefused() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("eos-\(UUID()).yml").path
+        try "delivery: exactly_once\n".write(toFile: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        #expect {
+            try PipelineLoader.load(path: file, environment: [:], flags: PipelineOverrides())
+        } throws: { error in
+            "\(error)".contains("not supported") && "\(error)".contains("at_least_once")
+        }
+    }
+
     @Test(arguments: [
         ("session.timeout.ms=6000", "session.timeout.ms", "6000"),
         ("sasl.password=a=b", "sasl.password", "a=b"),
