@@ -12,8 +12,24 @@ public final class PipelineStatistics: Sendable {
     private let assignedCount = Atomic<Int>(0)
     private let stalled = Atomic<Bool>(false)
     private let lag = Mutex<[String: Int64]>([:])
+    /// When inputs last finished (epoch milliseconds), or when the service started.
+    private let lastProgress = Atomic<Int64>(WallClock.milliseconds())
 
     public init() {}
+
+    /// Whether the service is alive: it has no lag, or it finished inputs within `timeout`. A service with lag that finishes nothing for that long is wedged
+    /// (a stuck consumer, a hung step), and an orchestrator should restart it.
+    public func isLive(timeout: Duration) -> Bool {
+        isLive(now: WallClock.milliseconds(), timeout: timeout)
+    }
+
+    /// ``isLive(timeout:)`` at `now` (epoch milliseconds).
+    func isLive(now: Int64, timeout: Duration) -> Bool {
+        let timeoutMilliseconds = timeout.components.seconds.multipliedReportingOverflow(by: 1000)
+        guard totalLag > 0, !timeoutMilliseconds.overflow else { return true }
+        let (idle, overflow) = now.subtractingReportingOverflow(lastProgress.load(ordering: .relaxed))
+        return overflow || idle < timeoutMilliseconds.partialValue
+    }
 
     public var consumed: Int { consumedCount.load(ordering: .relaxed) }
     /// Input records whose outputs are all acknowledged.
@@ -30,6 +46,7 @@ public final class PipelineStatistics: Sendable {
 
     func recordPublished(inputs: Int, enriched: Int, signals: Int, rejected: Int) {
         publishedInputCount.add(inputs, ordering: .relaxed)
+        if inputs > 0 { lastProgress.store(WallClock.milliseconds(), ordering: .relaxed) }
         enrichedCount.add(enriched, ordering: .relaxed)
         signalCount.add(signals, ordering: .relaxed)
         rejectedCount.add(rejected, ordering: .relaxed)

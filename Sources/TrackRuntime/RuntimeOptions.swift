@@ -22,6 +22,8 @@ public struct RuntimeOptions: Sendable {
     public var processingAttempts = 3
     /// How long outputs may wait for acknowledgement before the service reports itself stalled.
     public var stallThreshold: Duration = .seconds(10)
+    /// How long the service may finish no input while it has lag before `/health/live` fails.
+    public var livenessTimeout: Duration = .seconds(300)
     /// Print a live line of figures to standard error every second.
     public var showsProgress = false
     /// Reprocess exactly these offsets instead of consuming as a group member (`trackstream replay`).

@@ -41,6 +41,12 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Consumed batches in flight (processing or awaiting acknowledgement) before consumption holds.")
     var maxInFlightBatches = 8
 
+    @Option(help: "Bytes of consumed records and outputs in flight before consumption and processing hold.")
+    var maxInFlightBytes = RuntimeOptions().maximumInFlightBytes
+
+    @Option(help: "Seconds without a finished input, while behind, before /health/live fails.")
+    var livenessTimeout: Double = 300
+
     @Flag(inversion: .prefixedNo, help: "Print a live line of figures every second (default: on a terminal).")
     var progress: Bool?
 
@@ -73,6 +79,11 @@ struct RunCommand: AsyncParsableCommand {
         options.maximumBatchSize = batchSize
         options.processingWorkers = workers
         options.maximumInFlightBatches = maxInFlightBatches
+        options.maximumInFlightBytes = maxInFlightBytes
+        guard livenessTimeout.isFinite, (1...86_400).contains(livenessTimeout) else {
+            throw CommandFailure(message: "--liveness-timeout must be 1 to 86400 seconds", exitCode: 1)
+        }
+        options.livenessTimeout = .milliseconds(Int64(livenessTimeout * 1000))
         options.showsProgress = progress ?? (isatty(STDERR_FILENO) != 0)
         do {
             try options.validate()
@@ -89,6 +100,7 @@ struct RunCommand: AsyncParsableCommand {
             port: listen.port,
             metrics: service.metrics,
             statistics: service.statistics,
+            livenessTimeout: options.livenessTimeout,
             logger: logger
         )
         var configuration = ServiceGroupConfiguration(

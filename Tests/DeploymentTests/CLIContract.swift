@@ -35,6 +35,7 @@ struct CommandContract: Sendable {
                 "--log-level": .choice(["trace", "debug", "info", "notice", "warning", "error", "critical"]),
                 "--log-format": .choice(["json", "logfmt"]), "--shutdown-timeout": .positiveNumber,
                 "--batch-size": .positiveInteger, "--workers": .positiveInteger,
+                "--max-in-flight-bytes": .positiveInteger, "--liveness-timeout": .positiveNumber,
             ],
             flags: ["--until-caught-up", "--progress", "--no-progress"],
             maximumPositionals: 1
