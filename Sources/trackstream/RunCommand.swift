@@ -29,20 +29,51 @@ struct RunCommand: AsyncParsableCommand {
 
     @OptionGroup var logging: LoggingArguments
 
-    @Option(help: "Seconds a graceful shutdown may take.")
+    @Option(
+        help: "Seconds a graceful shutdown may take (more than 0, at most \(Int(RuntimeOptions.shutdownTimeoutLimit)))."
+    )
     var shutdownTimeout: Double = 10
 
-    @Option(help: "Records per consumed batch, at most.")
+    @Option(help: "Records per consumed batch, at most (\(RuntimeOptions.batchSizeRange.described)).")
     var batchSize = 2000
 
-    @Option(help: "Processing workers (actors) running in parallel.")
+    @Option(
+        help: "Processing workers (actors) running in parallel (\(RuntimeOptions.processingWorkersRange.described))."
+    )
     var workers = 2
 
-    @Option(help: "Consumed batches in flight (processing or awaiting acknowledgement) before consumption holds.")
+    @Option(
+        help: """
+            Consumed batches in flight (processing or awaiting acknowledgement) before consumption holds \
+            (\(RuntimeOptions.inFlightBatchesRange.described)).
+            """
+    )
     var maxInFlightBatches = 8
 
     @Flag(inversion: .prefixedNo, help: "Print a live line of figures every second (default: on a terminal).")
     var progress: Bool?
+
+    /// Refuses option values the service cannot run with before anything starts.
+    func validate() throws {
+        do {
+            _ = try runtimeOptions()
+        } catch {
+            throw ValidationError(error.description)
+        }
+    }
+
+    /// The service's options from the flags, checked.
+    private func runtimeOptions() throws(RuntimeOptionsError) -> RuntimeOptions {
+        var options = RuntimeOptions()
+        options.untilCaughtUp = untilCaughtUp
+        options.shutdownTimeout = try RuntimeOptions.shutdownTimeout(seconds: shutdownTimeout)
+        options.maximumBatchSize = batchSize
+        options.processingWorkers = workers
+        options.maximumInFlightBatches = maxInFlightBatches
+        options.showsProgress = progress ?? (isatty(STDERR_FILENO) != 0)
+        try options.validate()
+        return options
+    }
 
     func run() async throws {
         try requireSupportedLibrdkafka()
@@ -76,15 +107,9 @@ struct RunCommand: AsyncParsableCommand {
                 exitCode: 1
             )
         }
-        var options = RuntimeOptions()
-        options.untilCaughtUp = untilCaughtUp
-        options.shutdownTimeout = .milliseconds(Int64(shutdownTimeout * 1000))
-        options.maximumBatchSize = batchSize
-        options.processingWorkers = workers
-        options.maximumInFlightBatches = maxInFlightBatches
-        options.showsProgress = progress ?? (isatty(STDERR_FILENO) != 0)
+        let options: RuntimeOptions
         do {
-            try options.validate()
+            options = try runtimeOptions()
         } catch {
             throw CommandFailure(message: error.description, exitCode: 1)
         }
@@ -170,4 +195,9 @@ enum ListenAddressProbe {
         setsockopt(descriptor, SOL_SOCKET, SO_REUSEADDR, &reuse, socklen_t(MemoryLayout<Int32>.size))
         return bind(descriptor, first.pointee.ai_addr, first.pointee.ai_addrlen) == 0
     }
+}
+
+extension ClosedRange<Int> {
+    /// `1 to 64`, as help texts give bounds.
+    fileprivate var described: String { "\(lowerBound) to \(upperBound)" }
 }
