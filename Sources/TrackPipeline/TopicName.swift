@@ -4,8 +4,13 @@ public enum TopicName {
     /// The longest topic name Kafka accepts, in characters.
     public static let maximumLength = 249
 
-    /// Why `name` cannot name a Kafka topic, as a sentence quoting it, or nil when it can: 1 to
-    /// ``maximumLength`` characters of `a-z A-Z 0-9 . _ -`, and neither `.` nor `..`.
+    /// Kafka's rule, for the remedy of an error.
+    public static let rule =
+        "a topic name is 1 to \(maximumLength) characters of a-z, A-Z, 0-9, '.', '_' and '-', "
+        + "and not '.' or '..'"
+
+    /// Why `name` cannot name a Kafka topic, as a clause quoting it, or nil when it can: 1 to
+    /// ``maximumLength`` characters of `a-z A-Z 0-9 . _ -`, and neither `.` nor `..` (``rule``).
     public static func problem(with name: String) -> String? {
         let reason: String
         if name.isEmpty {
@@ -13,10 +18,9 @@ public enum TopicName {
         } else if name == "." || name == ".." {
             reason = "'.' and '..' are reserved"
         } else if let character = name.unicodeScalars.first(where: { !isAllowed($0) }) {
-            reason =
-                "it contains '\(character.escaped(asASCII: true))'; only a-z, A-Z, 0-9, '.', '_' and '-' are allowed"
+            reason = "it contains '\(character.escaped(asASCII: true))'"
         } else if name.utf8.count > maximumLength {
-            reason = "it has \(name.utf8.count) characters; at most \(maximumLength) are allowed"
+            reason = "it has \(name.utf8.count) characters, more than \(maximumLength)"
         } else {
             return nil
         }

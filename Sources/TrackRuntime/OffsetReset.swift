@@ -161,7 +161,7 @@ public struct PartitionSelection: Sendable, Hashable, CustomStringConvertible {
         let parts = text.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
         guard let name = parts.first, !name.isEmpty else { throw .invalidArgument("--topic '\(text)' names no topic") }
         if let problem = TopicName.problem(with: String(name)) {
-            throw .invalidArgument("--topic: \(problem); write TOPIC or TOPIC:0,1,2")
+            throw .invalidArgument("--topic: \(problem); \(TopicName.rule)")
         }
         topic = String(name)
         guard parts.count == 2 else { return }

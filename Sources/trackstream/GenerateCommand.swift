@@ -66,7 +66,7 @@ struct GenerateCommand: AsyncParsableCommand {
             )
         }
         if let topic, let problem = TopicName.problem(with: topic) {
-            throw ValidationError("--topic: \(problem)")
+            throw ValidationError("--topic: \(problem); \(TopicName.rule)")
         }
         if count == 0, output != nil { throw ValidationError("--output needs a --count above 0") }
     }

@@ -84,8 +84,8 @@ struct ReplayCommand: AsyncParsableCommand {
             for name in [pipeline.outputs.enriched, pipeline.outputs.signals, pipeline.outputs.rejected] {
                 if let problem = TopicName.problem(with: name) {
                     throw CommandFailure(
-                        message: "--output-prefix '\(outputPrefix)' makes an output topic name that Kafka refuses: "
-                            + "\(problem); choose a prefix that keeps each name within that",
+                        message: "--output-prefix makes an output topic name that Kafka refuses: \(problem); "
+                            + "\(TopicName.rule): choose a shorter prefix of those characters",
                         exitCode: 1
                     )
                 }

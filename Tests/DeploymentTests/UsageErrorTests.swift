@@ -37,7 +37,7 @@ struct UsageErrorTests {
         Case(arguments: ["generate", "--rate", "inf", "--output", "/dev/null", "--count", "1"], message: "--rate"),
         Case(arguments: ["generate", "--start-time", "9223372036854775807"], message: "--start-time"),
         Case(arguments: ["generate", "--start-time=-9223372036854775808"], message: "--start-time"),
-        Case(arguments: ["generate", "--topic", longName], message: "at most 249"),
+        Case(arguments: ["generate", "--topic", longName], message: "more than 249"),
         Case(arguments: ["generate", "--topic", "a b"], message: "not a valid Kafka topic name"),
         Case(arguments: ["generate", "--topic", ".."], message: "not a valid Kafka topic name"),
         Case(arguments: ["topics", "create", "--partitions", "2000000000"], message: "--partitions"),
@@ -53,7 +53,7 @@ struct UsageErrorTests {
             arguments: ["replay", "--from-datetime", "2026-01-01T00:00:00Z", "--to-offset=-5"],
             message: "--to-offset"
         ),
-        Case(arguments: ["replay", "--from-offset", "0", "--output-prefix", longName], message: "at most 249"),
+        Case(arguments: ["replay", "--from-offset", "0", "--output-prefix", longName], message: "more than 249"),
         Case(
             arguments: ["replay", "--from-offset", "0", "--output-prefix", "replay/1"],
             message: "not a valid Kafka topic name"

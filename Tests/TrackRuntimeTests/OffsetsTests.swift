@@ -351,7 +351,7 @@ extension OffsetsTests {
                 (["reset", "--topic", fixture.topic, "--shift-by", "+-5"], "not a whole number"),
                 (["reset", "--topic", fixture.topic, "--shift-by", "9223372036854775808"], "not a whole number"),
                 (["show", "--topic", "bad/topic"], "not a valid Kafka topic name"),
-                (["reset", "--topic", String(repeating: "t", count: 250), "--to-earliest"], "at most 249"),
+                (["reset", "--topic", String(repeating: "t", count: 250), "--to-earliest"], "more than 249"),
                 (["reset", "--topic", "..:0", "--to-earliest"], "not a valid Kafka topic name"),
             ]
             for (arguments, message) in cases {
