@@ -54,6 +54,12 @@ struct UsageErrorTests {
             message: "--to-offset"
         ),
         Case(arguments: ["replay", "--from-offset", "0", "--output-prefix", longName], message: "more than 249"),
+        Case(arguments: ["run", "--group", ""], message: "--group is empty"),
+        Case(arguments: ["replay", "--from-offset", "0", "--group", ""], message: "--group is empty"),
+        Case(arguments: ["offsets", "show", "--group", ""], message: "--group is empty"),
+        Case(arguments: ["check-config", "--group", ""], message: "--group is empty"),
+        Case(arguments: ["run", "--brokers", " "], message: "--brokers is empty"),
+        Case(arguments: ["kafka-check", "--brokers", ""], message: "--brokers is empty"),
         Case(
             arguments: ["replay", "--from-offset", "0", "--output-prefix", "replay/1"],
             message: "not a valid Kafka topic name"
