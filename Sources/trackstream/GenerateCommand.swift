@@ -111,6 +111,8 @@ struct GenerateCommand: AsyncParsableCommand {
                 lastReport = .now
                 report("generated \(produced) events to \(target)")
             }
+            // The last batch is not followed by a wait: at a low rate, that wait is long.
+            if count > 0, produced >= count { break }
             await pacing.wait(after: size)
             if Task.isCancelled { break }
         }
