@@ -57,6 +57,9 @@ struct ReplayCommand: AsyncParsableCommand {
         }
         if let fromOffset, fromOffset < 0 { throw ValidationError("--from-offset must be 0 or more") }
         if let toOffset, toOffset < 0 { throw ValidationError("--to-offset must be 0 or more, not \(toOffset)") }
+        if let partitions, partitions.split(separator: ",").allSatisfy({ $0.allSatisfy(\.isWhitespace) }) {
+            throw ValidationError("--partitions '\(partitions)' names no partition; write e.g. --partitions 0,2")
+        }
         if let fromOffset, let toOffset, toOffset < fromOffset {
             throw ValidationError("--to-offset (\(toOffset)) is before --from-offset (\(fromOffset))")
         }
@@ -143,7 +146,7 @@ struct ReplayCommand: AsyncParsableCommand {
             throw CommandFailure(message: "topic '\(topic)' does not exist: check the pipeline's input", exitCode: 1)
         }
         guard let partitions else { return Array(0..<Int32(clamping: count)) }
-        var selected: [Int32] = []
+        var selected = Set<Int32>()
         for text in partitions.split(separator: ",") {
             guard let partition = Int32(text.trimmingCharacters(in: .whitespaces)),
                 (0..<Int32(clamping: count)).contains(partition)
@@ -153,9 +156,10 @@ struct ReplayCommand: AsyncParsableCommand {
                     exitCode: 1
                 )
             }
-            selected.append(partition)
+            selected.insert(partition)
         }
-        return selected
+        // Each partition once: a repeated one would be assigned twice, which librdkafka refuses.
+        return selected.sorted()
     }
 
     /// Per partition: start and end offsets from the options, clamped to the log. The live group's

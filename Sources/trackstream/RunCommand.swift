@@ -98,11 +98,11 @@ struct RunCommand: AsyncParsableCommand {
             }
             listen = parsed
         }
-        guard ListenAddressProbe.isFree(listen) else {
+        if let problem = ListenAddressProbe.problem(with: listen) {
             throw CommandFailure(
                 message: """
-                    metrics.listen \(listen) is already in use (another trackstream instance?). Set a free \
-                    host:port with --metrics-listen or in the pipeline's metrics.listen.
+                    metrics.listen \(listen) \(problem). Set a free host:port of this machine with \
+                    --metrics-listen or in the pipeline's metrics.listen.
                     """,
                 exitCode: 1
             )
@@ -177,23 +177,33 @@ struct LoggingArguments: ParsableArguments {
 }
 
 /// Checks, before joining the group, that the metrics address can be bound, so that a port
-/// conflict is reported at once and clearly instead of after a rebalance.
+/// conflict or a host that is not this machine's is reported at once and clearly (exit 1) instead
+/// of as a runtime failure after a rebalance.
 enum ListenAddressProbe {
-    static func isFree(_ address: ListenAddress) -> Bool {
+    /// Why the metrics server could not listen on `address`, as a clause; nil when it can, or when
+    /// the probe cannot tell (then the server reports it).
+    static func problem(with address: ListenAddress) -> String? {
         var hints = addrinfo()
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
         hints.ai_flags = AI_PASSIVE
         var results: UnsafeMutablePointer<addrinfo>?
-        guard getaddrinfo(address.host, "\(address.port)", &hints, &results) == 0, let first = results else {
-            return true
+        let status = getaddrinfo(address.host, "\(address.port)", &hints, &results)
+        guard status == 0, let first = results else {
+            return "cannot be used: host '\(address.host)' does not resolve (\(String(cString: gai_strerror(status))))"
         }
         defer { freeaddrinfo(results) }
         let descriptor = socket(first.pointee.ai_family, first.pointee.ai_socktype, first.pointee.ai_protocol)
-        guard descriptor >= 0 else { return true }
+        guard descriptor >= 0 else { return nil }
         defer { close(descriptor) }
         var reuse: Int32 = 1
         setsockopt(descriptor, SOL_SOCKET, SO_REUSEADDR, &reuse, socklen_t(MemoryLayout<Int32>.size))
-        return bind(descriptor, first.pointee.ai_addr, first.pointee.ai_addrlen) == 0
+        guard bind(descriptor, first.pointee.ai_addr, first.pointee.ai_addrlen) != 0 else { return nil }
+        switch errno {
+        case EADDRINUSE: return "is already in use (another trackstream instance?)"
+        case EADDRNOTAVAIL: return "cannot be used: it is not an address of this machine"
+        case EACCES: return "cannot be used: binding it needs privileges (a port below 1024?)"
+        default: return "cannot be used: \(String(cString: strerror(errno)))"
+        }
     }
 }
 

@@ -59,6 +59,8 @@ struct UsageErrorTests {
         Case(arguments: ["offsets", "show", "--group", ""], message: "--group is empty"),
         Case(arguments: ["check-config", "--group", ""], message: "--group is empty"),
         Case(arguments: ["run", "--brokers", " "], message: "--brokers is empty"),
+        Case(arguments: ["run", "--metrics-listen", "nosuch.invalid:9464"], message: "does not resolve"),
+        Case(arguments: ["run", "--metrics-listen", "192.0.2.1:9464"], message: "not an address of this machine"),
         Case(arguments: ["kafka-check", "--brokers", ""], message: "--brokers is empty"),
         Case(
             arguments: ["replay", "--from-offset", "0", "--output-prefix", "replay/1"],
