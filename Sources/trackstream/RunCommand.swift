@@ -88,6 +88,15 @@ struct RunCommand: AsyncParsableCommand {
                 exitCode: 1
             )
         }
+        do {
+            try pipeline.consumerConfiguration().validate()
+            try pipeline.producerConfiguration().validate()
+        } catch {
+            throw CommandFailure(
+                message: "\(error); fix the pipeline's kafka map or the --kafka option",
+                exitCode: 1
+            )
+        }
         var listen = pipeline.metrics.listen
         if let metricsListen {
             guard let parsed = ListenAddress(parsing: metricsListen) else {

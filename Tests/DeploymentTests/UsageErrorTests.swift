@@ -60,6 +60,16 @@ struct UsageErrorTests {
         Case(arguments: ["check-config", "--group", ""], message: "--group is empty"),
         Case(arguments: ["run", "--brokers", " "], message: "--brokers is empty"),
         Case(arguments: ["run", "--metrics-listen", "nosuch.invalid:9464"], message: "does not resolve"),
+        Case(
+            arguments: ["run", "--kafka", "queued.max.messages.kbytes=99999999999"],
+            message: "'queued.max.messages.kbytes'"
+        ),
+        Case(
+            arguments: ["run", "--kafka", "queued.max.messages.kbytes=4294975488"],
+            message: "out of the property's range"
+        ),
+        Case(arguments: ["run", "--kafka", "fetch.wait.max.ms=nan"], message: "'fetch.wait.max.ms'"),
+        Case(arguments: ["run", "--kafka", "linger.ms=-5"], message: "'linger.ms'"),
         Case(arguments: ["run", "--metrics-listen", "192.0.2.1:9464"], message: "not an address of this machine"),
         Case(arguments: ["kafka-check", "--brokers", ""], message: "--brokers is empty"),
         Case(

@@ -10,6 +10,10 @@ struct ConfigurationTests {
             ("no.such.property", "1", "No such configuration property"),
             ("acks", "banana", "Invalid value"),
             ("linger.ms", "-5", "outside allowed range"),
+            // librdkafka keeps an integer property in a C int: 2^32 + 1000 would silently become 1000.
+            ("message.max.bytes", "4294968296", "out of the property's range"),
+            ("batch.num.messages", "-4294967295", "out of the property's range"),
+            ("message.max.bytes", "99999999999", "outside allowed range"),
         ]
     )
     func invalidProperty(key: String, value: String, expected: String) throws {
@@ -39,12 +43,31 @@ struct ConfigurationTests {
         #expect(error.isRecordError == isRecordError)
     }
 
-    @Test("a consumer without group.id is refused with a fix")
+    @Test("a consumer without group.id, or with an empty one, is refused with a fix")
     func consumerNeedsGroup() {
         let error = #expect(throws: KafkaError.self) {
             try KafkaConsumer(configuration: TestBroker.producerConfiguration())
         }
         #expect(error?.message.contains("group.id") == true)
+        var empty = TestBroker.producerConfiguration()
+        empty["group.id"] = ""
+        let emptyError = #expect(throws: KafkaError.self) { try KafkaConsumer(configuration: empty) }
+        #expect(emptyError?.message.contains("group.id") == true)
+    }
+
+    @Test("a property librdkafka would store as another number is refused; numbers it keeps are not")
+    func numbersKeepTheirValue() async throws {
+        var kept = TestBroker.producerConfiguration()
+        kept["message.max.bytes"] = "2000000"
+        kept["linger.ms"] = "5"
+        kept["acks"] = "-1"
+        kept["client.id"] = "12345678901234567890"
+        let producer = try KafkaProducer(configuration: kept)
+        await producer.close()
+        var validated: KafkaConfiguration = ["message.max.bytes": "4294968296"]
+        #expect(throws: KafkaError.self) { try validated.validate() }
+        validated["message.max.bytes"] = "1000000"
+        try validated.validate()
     }
 
     @Test("later settings of a property replace earlier ones, and defaults never override the user")
