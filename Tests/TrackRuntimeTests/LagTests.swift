@@ -55,4 +55,28 @@ struct LagTests {
     func records(high: Int64, offset: Int64, expected: Int64) {
         #expect(Lag.records(highWatermark: high, after: offset) == expected)
     }
+
+    @Test("the total over partitions, shown by the progress line, saturates")
+    func totalLag() {
+        let statistics = PipelineStatistics()
+        statistics.setLag(.max, for: "t/0")
+        statistics.setLag(5, for: "t/1")
+        #expect(statistics.totalLag == .max)
+        statistics.setLag(7, for: "t/0")
+        #expect(statistics.totalLag == 12)
+    }
+
+    @Test("saturating Int64 sums and differences, and durations in milliseconds")
+    func saturating() {
+        #expect(Int64.max.addingSaturating(1) == .max)
+        #expect(Int64.min.addingSaturating(-1) == .min)
+        #expect(Int64(5).addingSaturating(-7) == -2)
+        #expect(Int64.min.subtractingSaturating(1) == .min)
+        #expect(Int64.max.subtractingSaturating(-1) == .max)
+        #expect(Int64(0).subtractingSaturating(.min) == .max)
+        #expect(Duration.seconds(Int64.max).saturatedMilliseconds == .max)
+        #expect(Duration.seconds(Int64.min).saturatedMilliseconds == .min)
+        #expect(Duration.milliseconds(1500).saturatedMilliseconds == 1500)
+        #expect(Duration.microseconds(-1500).saturatedMilliseconds == -1)
+    }
 }
