@@ -103,8 +103,11 @@ struct ProcessLineLimitTests {
         }
     }
 
-    /// Runs a command to completion; returns its result and its peak resident set size in bytes
-    /// (from `wait4`, the child's own, not that of other processes the tests start).
+    /// Runs a command to completion; returns its result and its peak resident set size in bytes.
+    ///
+    /// The peak is the child's own `VmHWM`, read from /proc while it runs (its last reading before
+    /// it exits): `wait4`'s `ru_maxrss` would count this test process's memory too, which a spawned
+    /// child inherits until it executes the command.
     static func runMeasured(_ executable: String, _ arguments: [String]) throws -> (CommandResult, Int) {
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("cmd-\(UUID().uuidString)").path
         defer {
@@ -122,13 +125,28 @@ struct ProcessLineLimitTests {
         let spawned = posix_spawn(&pid, executable, &actions, nil, argv, environ)
         guard spawned == 0 else { throw TestFailure("cannot start \(executable): error \(spawned)") }
         var status: Int32 = 0
-        var usage = rusage()
-        while wait4(pid, &status, 0, &usage) == -1 && errno == EINTR {}
+        var peak = 0
+        while true {
+            // Read before reaping: the high-water mark only grows, and a reaped process has no status.
+            peak = max(peak, highWaterMark(of: pid))
+            let reaped = waitpid(pid, &status, WNOHANG)
+            if reaped == pid || (reaped == -1 && errno != EINTR) { break }
+            usleep(2000)
+        }
         func read(_ path: String) -> String {
             String(decoding: FileManager.default.contents(atPath: path) ?? Data(), as: UTF8.self)
         }
         let exitStatus = status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
         let result = CommandResult(status: exitStatus, output: read(base + ".out"), errors: read(base + ".err"))
-        return (result, usage.ru_maxrss * 1024)
+        return (result, peak)
+    }
+
+    /// `VmHWM` of a running process in bytes, 0 when it has none (exited).
+    static func highWaterMark(of pid: pid_t) -> Int {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+            let kilobytes = Int(line.dropFirst("VmHWM:".count).filter(\.isNumber))
+        else { return 0 }
+        return kilobytes * 1024
     }
 }
