@@ -33,8 +33,8 @@ public struct RuntimeOptions: Sendable {
     public static let batchSizeRange = 1...100_000
     /// The bounds of `--workers`: each is an actor with its own processor; more than cores only queue.
     public static let processingWorkersRange = 1...64
-    /// The bounds of `--max-in-flight-batches`: the consumer holds at the limit, so at least 2
-    /// keep the stages overlapping; the upper bound keeps memory near `batchSizeRange`'s worth.
+    /// The bounds of `--max-in-flight-batches`: at least 2, so that consuming and processing
+    /// overlap; at most 64, since the records of every batch in flight are held in memory.
     public static let inFlightBatchesRange = 2...64
 
     /// `seconds` of `--shutdown-timeout` as a duration: a finite number more than 0 and at most
