@@ -45,6 +45,11 @@ public struct KafkaConfiguration: Sendable, Hashable {
         if self[key] == nil { self[key] = value }
     }
 
+    /// Checks every property as a client would set it, without making one: the same errors, early.
+    public func validate() throws(KafkaError) {
+        rd_kafka_conf_destroy(try makeNativeConfiguration())
+    }
+
     /// A new `rd_kafka_conf_t` holding every property; the caller owns it.
     func makeNativeConfiguration() throws(KafkaError) -> OpaquePointer {
         guard let conf = rd_kafka_conf_new() else {
@@ -58,8 +63,30 @@ public struct KafkaConfiguration: Sendable, Hashable {
                 let reason = errorText.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
                 throw KafkaError.invalidProperty(property.key, value: property.value, reason: reason)
             }
+            if let stored = Self.differentlyStoredNumber(conf, property) {
+                rd_kafka_conf_destroy(conf)
+                throw KafkaError.invalidProperty(
+                    property.key,
+                    value: property.value,
+                    reason: "the number is out of the property's range: librdkafka would store it as \(stored)"
+                )
+            }
         }
         return conf
+    }
+
+    /// The value librdkafka holds for `property` when the property was given as a whole number and
+    /// librdkafka holds another one: it parses integer properties into a C `int`, so that 2^32 + 1000
+    /// silently becomes 1000. Nil when the numbers agree or either is not a whole number.
+    private static func differentlyStoredNumber(_ conf: OpaquePointer, _ property: Property) -> String? {
+        guard let requested = Int64(property.value) else { return nil }
+        var size = 0
+        guard rd_kafka_conf_get(conf, property.key, nil, &size) == RD_KAFKA_CONF_OK, size > 0 else { return nil }
+        var buffer = [CChar](repeating: 0, count: size)
+        guard rd_kafka_conf_get(conf, property.key, &buffer, &size) == RD_KAFKA_CONF_OK else { return nil }
+        let stored = buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        guard let number = Int64(stored), number != requested else { return nil }
+        return stored
     }
 }
 

@@ -60,7 +60,7 @@ public final class KafkaConsumer: Sendable {
         configuration.setDefault("enable.auto.offset.store", "false")
         configuration.setDefault("enable.partition.eof", "true")
         configuration.setDefault("auto.offset.reset", "earliest")
-        guard configuration["group.id"] != nil else {
+        guard configuration["group.id"]?.isEmpty == false else {
             throw KafkaError(
                 code: RD_KAFKA_RESP_ERR__INVALID_ARG.rawValue,
                 name: "_INVALID_ARG",

@@ -93,7 +93,9 @@ public struct KafkaError: Error, Sendable, Hashable, CustomStringConvertible {
     public var deliveryClass: DeliveryClass {
         if isFatal || code == RD_KAFKA_RESP_ERR__FATAL.rawValue { return .fatal }
         if Self.destinationCodes.contains(code) { return .destination }
-        if isRetriable || Self.transientDeliveryCodes.contains(code) { return .transient }
+        if isRetriable || Self.retriableCodes.contains(code) || Self.transientDeliveryCodes.contains(code) {
+            return .transient
+        }
         return .record
     }
 

@@ -197,7 +197,7 @@ private struct PipelineReader {
             case "name": configuration.name = try nonEmptyString(value, path: "name")
             case "kafka": configuration.kafka = try kafka(value)
             case "group": configuration.group = try nonEmptyString(value, path: "group")
-            case "input": configuration.input = try nonEmptyString(value, path: "input")
+            case "input": configuration.input = try topicName(value, path: "input")
             case "outputs": configuration.outputs = try outputs(value, defaults: configuration.outputs)
             case "delivery": configuration.delivery = try delivery(value)
             case "limits": configuration.limits = try limits(value, defaults: configuration.limits)
@@ -239,7 +239,7 @@ private struct PipelineReader {
     ) throws(PipelineConfigurationError) -> PipelineConfiguration.Outputs {
         var outputs = defaults
         for (key, value) in try members(node, path: "outputs", allowed: ["enriched", "signals", "rejected"]) {
-            let topic = try nonEmptyString(value, path: "outputs.\(key.name)")
+            let topic = try topicName(value, path: "outputs.\(key.name)")
             switch key.name {
             case "enriched": outputs.enriched = topic
             case "signals": outputs.signals = topic
@@ -383,6 +383,16 @@ private struct PipelineReader {
                     "write a whole number"
                 )
             }
+            guard ScoreScale.boundRange.contains(Int64(integer)) else {
+                throw error(
+                    .invalidValue,
+                    value,
+                    "\(path).\(key.name)",
+                    "the scale bound \(integer) is outside ±\(ScoreScale.boundRange.upperBound) (2^53), beyond "
+                        + "which the preference arithmetic cannot tell neighbouring integers apart",
+                    "use a bound between \(ScoreScale.boundRange.lowerBound) and \(ScoreScale.boundRange.upperBound)"
+                )
+            }
             if key.name == "min" { minimum = Int64(integer) } else { maximum = Int64(integer) }
         }
         guard let minimum, let maximum else {
@@ -456,6 +466,30 @@ private struct PipelineReader {
         guard let integer = node.int, node.bool == nil, node.scalar?.string.contains(".") != true, integer > 0 else {
             throw error(.invalidValue, node, path, "expected a positive integer", "write a whole number greater than 0")
         }
+        if let maximum = PipelineConfiguration.Limits.maximums[path], integer > maximum {
+            throw error(
+                .invalidValue,
+                node,
+                path,
+                "\(integer) is more than \(maximum), the most this limit may be",
+                "write a whole number from 1 to \(maximum)"
+            )
+        }
         return integer
+    }
+
+    /// A topic name Kafka accepts (``TopicName``).
+    private func topicName(_ node: Node, path: String) throws(PipelineConfigurationError) -> String {
+        let name = try nonEmptyString(node, path: path)
+        if let problem = TopicName.problem(with: name) {
+            throw error(
+                .invalidValue,
+                node,
+                path,
+                problem,
+                "rename it: \(TopicName.rule)"
+            )
+        }
+        return name
     }
 }

@@ -98,8 +98,8 @@ struct ConsumeStage: Sendable {
             let topicPartition = TopicPartition(topic: topicName, partition: partition)
             atEnd.remove(topicPartition)
             guard let high = consumer.cachedWatermarks(topicPartition)?.high else { continue }
-            let records = max(0, high - last.offset - 1)
-            let seconds = records > 0 ? last.timestamp.map { max(0, Double(now - $0) / 1000) } ?? 0 : 0
+            let records = Lag.records(highWatermark: high, after: last.offset)
+            let seconds = records > 0 ? last.timestamp.map { Lag.seconds(now: now, since: $0) } ?? 0 : 0
             statistics.setLag(records, for: topicPartition.description)
             metrics.recordLag(records: records, seconds: seconds, topic: topicName, partition: partition)
         }

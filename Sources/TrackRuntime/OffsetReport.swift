@@ -214,7 +214,7 @@ public struct GroupOffsets: Sendable {
     /// The group's state, members and per-partition lag for these topics.
     ///
     /// Lag in seconds is the age of the oldest unconsumed record: now minus the timestamp of the
-    /// record at the committed offset.
+    /// record at the committed offset, saturated as ``Lag`` says (0 for a timestamp in the future).
     public func report(topics: [PartitionSelection]) async throws(OffsetToolError) -> GroupOffsetReport {
         let description = try await describe()
         var partitions: [TopicPartition] = []
@@ -230,7 +230,7 @@ public struct GroupOffsets: Sendable {
                     position.topicPartition,
                     atOrAfter: max(committed, position.logStart)
                 )?.timestamp {
-                    seconds = Double(max(0, now - timestamp)) / 1000
+                    seconds = Lag.seconds(now: now, since: timestamp)
                 }
             }
             lines.append(GroupOffsetReport.Line(position: position, lagSeconds: seconds))

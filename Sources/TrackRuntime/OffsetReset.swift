@@ -1,5 +1,6 @@
 public import Kafka
 import TrackDomain
+import TrackPipeline
 
 /// Where `trackstream offsets reset` moves a group's committed offsets: the scenarios of
 /// `kafka-consumer-groups.sh --reset-offsets`.
@@ -10,11 +11,13 @@ public enum OffsetResetScenario: Sendable, Hashable, CustomStringConvertible {
     case toLatest
     /// The same offset in every selected partition.
     case toOffset(Int64)
-    /// The committed offset moved by this many records (negative: back).
+    /// The committed offset moved by this many records (negative: back); the sum saturates at the
+    /// ends of `Int64`, and the result is clamped into the log like any target.
     case shiftBy(Int64)
     /// The first offset whose record timestamp is at or after this many milliseconds since the epoch.
     case toTimestamp(Int64)
-    /// The first offset whose record timestamp is at or after `now - duration`.
+    /// The first offset whose record timestamp is at or after `now - duration` (saturating at
+    /// `Int64.min`).
     case byDuration(Duration)
 
     public var description: String {
@@ -33,7 +36,7 @@ public enum OffsetResetScenario: Sendable, Hashable, CustomStringConvertible {
         switch self {
         case .toTimestamp(let milliseconds): milliseconds
         case .byDuration(let duration):
-            now - duration.components.seconds * 1000 - duration.components.attoseconds / 1_000_000_000_000_000
+            now.subtractingSaturating(duration.saturatedMilliseconds)
         default: nil
         }
     }
@@ -110,7 +113,7 @@ public struct OffsetResetPlan: Sendable, Hashable {
                 guard let committed = position.committed else {
                     throw .noCommittedOffset(position.topicPartition)
                 }
-                requested = committed + count
+                requested = committed.addingSaturating(count)
             case .toTimestamp, .byDuration:
                 guard let resolved = resolvedTimes[position.topicPartition] else {
                     throw .unresolvedTimestamp(position.topicPartition)
@@ -157,6 +160,9 @@ public struct PartitionSelection: Sendable, Hashable, CustomStringConvertible {
     public init(parsing text: String) throws(OffsetToolError) {
         let parts = text.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
         guard let name = parts.first, !name.isEmpty else { throw .invalidArgument("--topic '\(text)' names no topic") }
+        if let problem = TopicName.problem(with: String(name)) {
+            throw .invalidArgument("--topic: \(problem); \(TopicName.rule)")
+        }
         topic = String(name)
         guard parts.count == 2 else { return }
         var chosen: [Int32] = []
@@ -174,7 +180,7 @@ public struct PartitionSelection: Sendable, Hashable, CustomStringConvertible {
     /// The selected partitions of a topic that has `count` of them.
     /// - Throws: ``OffsetToolError/unknownPartitions(topic:partitions:count:)`` for numbers past the last.
     public func resolve(partitionCount count: Int) throws(OffsetToolError) -> [TopicPartition] {
-        let numbers = partitions ?? (0..<Int32(count)).map { $0 }
+        let numbers = partitions ?? (0..<Int32(clamping: count)).map { $0 }
         let unknown = numbers.filter { $0 >= count }
         guard unknown.isEmpty else { throw .unknownPartitions(topic: topic, partitions: unknown, count: count) }
         return numbers.map { TopicPartition(topic: topic, partition: $0) }
@@ -218,7 +224,9 @@ public struct TimestampOffsetResolver: Sendable {
     ) async throws(OffsetToolError) -> [TopicPartition: Int64] {
         let answers: [KafkaAdmin.ListedOffset]
         do {
-            answers = try await admin.listOffsets(positions.map(\.topicPartition), .timestamp(timestamp))
+            // Negative times are ListOffsets' special queries (-1 latest, -2 earliest, ...): ask for
+            // the epoch instead; the check below corrects the answer for records stamped earlier.
+            answers = try await admin.listOffsets(positions.map(\.topicPartition), .timestamp(max(0, timestamp)))
         } catch {
             throw .kafka(error, doing: "looking up offsets by time")
         }
@@ -272,7 +280,7 @@ private struct PartitionTimeSearch {
             if (record.timestamp ?? -1) >= timestamp {
                 high = middle
             } else {
-                low = min(record.offset + 1, high)
+                low = min(record.offset.addingSaturating(1), high)
             }
         }
         return low
@@ -362,10 +370,13 @@ public enum ISO8601 {
         }
     }
 
-    /// A duration `PnDTnHnMnS` (each part optional, seconds may have a fraction), e.g. `PT1H30M` or `P1D`.
+    /// A duration `PnDTnHnMnS` (each part optional but at most once and in this order, seconds may
+    /// have a fraction), e.g. `PT1H30M` or `P1D`, of at most `Int64.max` milliseconds (some 292
+    /// million years).
     public static func parseDuration(_ text: String) throws(OffsetToolError) -> Duration {
         let invalid = OffsetToolError.invalidArgument(
-            "'\(text)' is not an ISO-8601 duration; write PnDTnHnMnS, e.g. P1D, PT2H or PT1H30M"
+            "'\(text)' is not an ISO-8601 duration; write PnDTnHnMnS, each part at most once and in that order, "
+                + "e.g. P1D, PT2H or PT1H30M"
         )
         var scanner = DigitScanner(text)
         guard scanner.skip("P") || scanner.skip("p") else { throw invalid }
@@ -373,7 +384,11 @@ public enum ISO8601 {
         var parts = 0
         var timeParts = 0
         var inTime = false
-        let units: [Character: Int64] = ["D": 86_400_000, "H": 3_600_000, "M": 60_000, "S": 1000]
+        let units: [(unit: Character, milliseconds: Int64)] = [
+            ("D", 86_400_000), ("H", 3_600_000), ("M", 60_000), ("S", 1000),
+        ]
+        // Units must come in the order of `units`, each at most once: the next one allowed.
+        var nextUnit = 0
         while !scanner.isAtEnd {
             if !inTime, scanner.skip("T") || scanner.skip("t") {
                 inTime = true
@@ -385,12 +400,21 @@ public enum ISO8601 {
                 guard let digits = scanner.fractionInMilliseconds() else { throw invalid }
                 fraction = digits
             }
-            guard let unit = scanner.next()?.uppercased().first, let scale = units[unit],
+            guard let unit = scanner.next()?.uppercased().first,
+                let index = units.firstIndex(where: { $0.unit == unit }), index >= nextUnit,
                 inTime == (unit != "D"), fraction == 0 || unit == "S"
             else { throw invalid }
-            let (product, overflow) = value.multipliedReportingOverflow(by: scale)
-            guard !overflow else { throw invalid }
-            milliseconds += product + fraction
+            nextUnit = index + 1
+            let (product, productOverflow) = value.multipliedReportingOverflow(by: units[index].milliseconds)
+            let (part, partOverflow) = product.addingReportingOverflow(fraction)
+            let (sum, sumOverflow) = milliseconds.addingReportingOverflow(part)
+            guard !productOverflow, !partOverflow, !sumOverflow else {
+                throw .invalidArgument(
+                    "'\(text)' is too long: a duration may be at most \(Int64.max / 86_400_000) days "
+                        + "(some 292 million years)"
+                )
+            }
+            milliseconds = sum
             parts += 1
             if inTime { timeParts += 1 }
         }

@@ -40,7 +40,7 @@ public final class PipelineStatistics: Sendable {
     public var assignedPartitions: Int { assignedCount.load(ordering: .relaxed) }
     public var isStalled: Bool { stalled.load(ordering: .relaxed) }
     /// Consumer lag in records over all assigned partitions.
-    public var totalLag: Int64 { lag.withLock { $0.values.reduce(0, +) } }
+    public var totalLag: Int64 { lag.withLock { $0.values.reduce(0) { $0.addingSaturating($1) } } }
 
     func recordConsumed(_ count: Int) { consumedCount.add(count, ordering: .relaxed) }
 

@@ -122,11 +122,16 @@ actor PublishStage {
                     (TopicPartition(topic: undelivered.inputTopic, partition: $0.partition), $0.value)
                 }
             )
+            logger.debug(
+                "handing over",
+                metadata: ["chunk": "\(work.id)", "partitions": "\(nextOffsets.keys.map(\.description).sorted())"]
+            )
             offsets.begin(work.id, nextOffsets: nextOffsets)
             inFlight[work.id] = Chunk(work: publishable, partitions: Set(nextOffsets.keys), handedOverAt: .now)
             budget.published(work.outputBytes)
             accounting.recordInFlight(inFlight.count)
             await send(.outputs(publishable.output), of: work.id)
+            FaultInjection.pass(.handedOver)
         }
         isHandingOver = false
         notifyWaiters()
@@ -248,11 +253,13 @@ actor PublishStage {
         let storable = offsets.complete(id, partitions: chunk.partitions).filter {
             sequencer.mayStoreOffsets(for: $0.topicPartition)
         }
+        FaultInjection.pass(.acknowledged)
         do {
             try offsetStore.storeOffsets(storable)
         } catch {
             logger.warning("storing offsets failed", metadata: ["error": "\(error)"])
         }
+        if !storable.isEmpty { FaultInjection.pass(.stored) }
         accounting.recordPublished(chunk.work.inputs, since: chunk.handedOverAt, inFlight: inFlight.count)
         notifyWaiters()
     }

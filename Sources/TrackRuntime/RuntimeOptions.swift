@@ -31,18 +31,66 @@ public struct RuntimeOptions: Sendable {
 
     public init() {}
 
-    /// Validates the values a person may set; the message says which one and what to do.
+    /// The longest graceful shutdown `--shutdown-timeout` may ask for, in seconds: an orchestrator's
+    /// grace period is minutes, and a longer one is a typo.
+    public static let shutdownTimeoutLimit: Double = 3600
+    /// The bounds of `--batch-size`: the consumer allocates a slot per record of a batch up front.
+    public static let batchSizeRange = 1...100_000
+    /// The bounds of `--workers`: each is an actor with its own processor; more than cores only queue.
+    public static let processingWorkersRange = 1...64
+    /// The bounds of `--max-in-flight-batches`: at least 2, so that consuming and processing
+    /// overlap; at most 64, since the records of every batch in flight are held in memory.
+    public static let inFlightBatchesRange = 2...64
+    /// The bounds of `--max-in-flight-bytes`: from 16 MiB (room for a few chunks of outputs) to 64 GiB.
+    public static let inFlightBytesRange = (16 << 20)...(64 << 30)
+
+    /// `seconds` of `--shutdown-timeout` as a duration: a finite number more than 0 and at most
+    /// ``shutdownTimeoutLimit`` (not NaN, not infinite, which no `Duration` holds).
+    public static func shutdownTimeout(seconds: Double) throws(RuntimeOptionsError) -> Duration {
+        guard seconds.isFinite, seconds > 0, seconds <= shutdownTimeoutLimit else {
+            throw RuntimeOptionsError(
+                "--shutdown-timeout must be a number of seconds more than 0 and at most "
+                    + "\(Int(shutdownTimeoutLimit)), not \(seconds); e.g. --shutdown-timeout 10"
+            )
+        }
+        return .milliseconds(Int64((seconds * 1000).rounded(.up)))
+    }
+
+    /// Validates the values a person may set; the message says which one, its bounds and what to do.
     public func validate() throws(RuntimeOptionsError) {
-        guard shutdownTimeout > .zero else {
-            throw RuntimeOptionsError("--shutdown-timeout must be more than 0 seconds")
+        guard shutdownTimeout > .zero, shutdownTimeout <= .seconds(Self.shutdownTimeoutLimit) else {
+            throw RuntimeOptionsError(
+                "--shutdown-timeout must be more than 0 and at most \(Int(Self.shutdownTimeoutLimit)) seconds"
+            )
         }
-        guard maximumBatchSize > 0 else { throw RuntimeOptionsError("the batch size must be at least 1") }
-        guard maximumInFlightBatches > 1 else { throw RuntimeOptionsError("in-flight batches must be at least 2") }
-        guard maximumInFlightBytes >= 16 << 20 else {
-            throw RuntimeOptionsError("--max-in-flight-bytes must be at least 16 MiB (16777216)")
-        }
-        guard processingWorkers > 0 else { throw RuntimeOptionsError("processing workers must be at least 1") }
+        try Self.check(maximumBatchSize, in: Self.batchSizeRange, "--batch-size", "records per consumed batch")
+        try Self.check(
+            maximumInFlightBatches,
+            in: Self.inFlightBatchesRange,
+            "--max-in-flight-batches",
+            "consumed batches in flight"
+        )
+        try Self.check(processingWorkers, in: Self.processingWorkersRange, "--workers", "processing workers")
+        try Self.check(
+            maximumInFlightBytes,
+            in: Self.inFlightBytesRange,
+            "--max-in-flight-bytes",
+            "bytes of consumed records and outputs in flight"
+        )
         guard processingAttempts > 0 else { throw RuntimeOptionsError("processing attempts must be at least 1") }
+    }
+
+    private static func check(
+        _ value: Int,
+        in range: ClosedRange<Int>,
+        _ option: String,
+        _ what: String
+    ) throws(RuntimeOptionsError) {
+        guard range.contains(value) else {
+            throw RuntimeOptionsError(
+                "\(option) must be \(range.lowerBound) to \(range.upperBound) (\(what)), not \(value)"
+            )
+        }
     }
 }
 
@@ -57,7 +105,9 @@ public struct ReplayRange: Sendable, Hashable {
     }
 
     /// The number of records in the range.
-    public var recordCount: Int64 { partitions.reduce(0) { $0 + max(0, $1.end - $1.start) } }
+    public var recordCount: Int64 {
+        partitions.reduce(0) { $0.addingSaturating(max(0, $1.end.subtractingSaturating($1.start))) }
+    }
 }
 
 /// The offsets `start..<end` of one partition.

@@ -24,6 +24,10 @@ struct CheckConfigCommand: AsyncParsableCommand {
     @Option(help: "Consumer group, overriding the file and TRACKSTREAM_GROUP.")
     var group: String?
 
+    func validate() throws {
+        try validateOverrides(brokers: brokers, group: group)
+    }
+
     func run() async throws {
         do {
             let resolved = try PipelineLoader.load(

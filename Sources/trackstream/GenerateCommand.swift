@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Kafka
+import TrackDomain
 import TrackPipeline
 import TrackTraffic
 
@@ -25,23 +26,47 @@ struct GenerateCommand: AsyncParsableCommand {
     @Option(help: "Number of events; 0 means until interrupted.")
     var count = 10_000
 
-    @Option(help: "Events per second, at most (default: as fast as the broker takes them).")
+    @Option(
+        help: """
+            Events per second, at most, from \(Self.rateRange.lowerBound) to \(Int(Self.rateRange.upperBound)) \
+            (default: as fast as the broker takes them).
+            """
+    )
     var rate: Double?
 
     @Option(help: "Seed of the generator.")
     var seed: UInt64 = 1
 
-    @Option(help: "Collector time of the first event: epoch milliseconds, or 'now'.")
+    @Option(help: "Collector time of the first event: epoch milliseconds from 0 to 253402300799999 (9999), or 'now'.")
     var startTime = "1767225600000"
 
     @Option(help: "Write the values to this JSONL file instead of Kafka.")
     var output: String?
 
+    /// The rates `--rate` takes, in events per second: a finite number, so that the pacing's
+    /// arithmetic holds; below the minimum, the next event would be due in hours.
+    static let rateRange: ClosedRange<Double> = 0.001...1_000_000_000
+
+    /// The collector times `--start-time` takes: from the epoch to the last millisecond of year
+    /// 9999, the event contract's latest time, so that every generated time is one it accepts.
+    static let startTimeRange: ClosedRange<Int64> = 0...EventTime.maximumMilliseconds
+
     func validate() throws {
         guard count >= 0 else { throw ValidationError("--count must be 0 (endless) or more") }
-        if let rate, !(rate > 0) { throw ValidationError("--rate must be more than 0 events per second") }
-        guard startTime == "now" || Int64(startTime) != nil else {
-            throw ValidationError("--start-time must be epoch milliseconds or 'now'")
+        if let rate, !Self.rateRange.contains(rate) {
+            throw ValidationError(
+                "--rate must be from \(Self.rateRange.lowerBound) to \(Int(Self.rateRange.upperBound)) events per "
+                    + "second, not \(rate); leave it out to produce as fast as the broker takes them"
+            )
+        }
+        guard startTime == "now" || Int64(startTime).map(Self.startTimeRange.contains) == true else {
+            throw ValidationError(
+                "--start-time must be 'now' or epoch milliseconds from \(Self.startTimeRange.lowerBound) to "
+                    + "\(Self.startTimeRange.upperBound) (1970 to 9999), not '\(startTime)'"
+            )
+        }
+        if let topic, let problem = TopicName.problem(with: topic) {
+            throw ValidationError("--topic: \(problem); \(TopicName.rule)")
         }
         if count == 0, output != nil { throw ValidationError("--output needs a --count above 0") }
     }
@@ -86,6 +111,8 @@ struct GenerateCommand: AsyncParsableCommand {
                 lastReport = .now
                 report("generated \(produced) events to \(target)")
             }
+            // The last batch is not followed by a wait: at a low rate, that wait is long.
+            if count > 0, produced >= count { break }
             await pacing.wait(after: size)
             if Task.isCancelled { break }
         }
@@ -117,15 +144,19 @@ struct GenerateCommand: AsyncParsableCommand {
     }
 }
 
-/// Spreads production over time: batches of a tenth of a second's worth of events.
+/// Spreads production over time: batches of a tenth of a second's worth of events, at most
+/// ``largestBatch`` (the batch unpaced production sends), so that a high rate allocates no more.
 private struct RatePacer {
     let eventsPerSecond: Double?
     private let started = ContinuousClock.now
     private var sent = 0
+    private static let largestBatch = 5000
 
     init(eventsPerSecond: Double?) { self.eventsPerSecond = eventsPerSecond }
 
-    var batchSize: Int { eventsPerSecond.map { max(1, Int($0 / 10)) } ?? 5000 }
+    var batchSize: Int {
+        eventsPerSecond.map { Int(min(Double(Self.largestBatch), max(1, $0 / 10))) } ?? Self.largestBatch
+    }
 
     /// Sleeps until `sent` events are due at the configured rate.
     mutating func wait(after count: Int) async {

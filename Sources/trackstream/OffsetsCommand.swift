@@ -125,9 +125,11 @@ struct OffsetsCommand: AsyncParsableCommand {
             if toLatest { return .toLatest }
             if let toOffset { return .toOffset(toOffset) }
             if let shiftBy {
-                let digits = shiftBy.hasPrefix("+") ? String(shiftBy.dropFirst()) : shiftBy
-                guard let count = Int64(digits) else {
-                    throw .invalidArgument("--shift-by '\(shiftBy)' is not a whole number; write e.g. -100 or +50")
+                guard let count = Int64(shiftBy) else {
+                    throw .invalidArgument(
+                        "--shift-by '\(shiftBy)' is not a whole number from \(Int64.min) to \(Int64.max); "
+                            + "write e.g. -100 or +50"
+                    )
                 }
                 return .shiftBy(count)
             }

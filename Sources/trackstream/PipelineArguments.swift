@@ -22,6 +22,10 @@ struct PipelineArguments: ParsableArguments {
     )
     var kafkaProperties: [String] = []
 
+    func validate() throws {
+        try validateOverrides(brokers: brokers, group: group)
+    }
+
     /// The resolved pipeline: file, then environment, then flags; exit 1 with the reason on error.
     func load() throws -> PipelineConfiguration {
         var kafka: [PipelineConfiguration.KafkaProperty] = []
@@ -43,5 +47,16 @@ struct PipelineArguments: ParsableArguments {
         } catch {
             throw CommandFailure(message: "\(error)", exitCode: 1)
         }
+    }
+}
+
+/// Refuses an empty `--brokers` or `--group`, which would replace the pipeline's value with nothing
+/// (a consumer without a group cannot be made).
+func validateOverrides(brokers: String?, group: String?) throws {
+    if let brokers, brokers.allSatisfy(\.isWhitespace) {
+        throw ValidationError("--brokers is empty; give host:port[,host:port…], or leave it out to use the pipeline's")
+    }
+    if let group, group.isEmpty {
+        throw ValidationError("--group is empty; give a consumer group, or leave it out to use the pipeline's")
     }
 }

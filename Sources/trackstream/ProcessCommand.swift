@@ -7,7 +7,9 @@ import TrackPipeline
 ///
 /// Line `n` (0-based) of the input is the record at offset `n` of partition 0 of a topic named after
 /// the file (its base name, e.g. `events.jsonl`, unless `--topic` says otherwise), with no Kafka
-/// timestamp. Outputs are byte-identical to the Kafka path for the same coordinates.
+/// timestamp. Outputs are byte-identical to the Kafka path for the same coordinates, except for a
+/// line longer than `limits.max_event_bytes` + ``lineMargin``: it is read past, never held whole,
+/// and becomes one `too_large` rejection with `payload_omitted` instead of its payload.
 struct ProcessCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "process",
@@ -70,6 +72,10 @@ struct ProcessCommand: AsyncParsableCommand {
         }
     }
 
+    /// How far past `limits.max_event_bytes` a line is still read whole, so that a value slightly
+    /// over the limit is rejected with its payload, as on the Kafka path.
+    static let lineMargin = 65_536
+
     fileprivate static func printError(_ message: String) {
         FileHandle.standardError.write(Data((message + "\n").utf8))
     }
@@ -126,7 +132,7 @@ private struct OfflineRun {
         var signals = try OutputFile(path: "\(outputDirectory)/signals.jsonl")
         var rejected = try OutputFile(path: "\(outputDirectory)/rejected.jsonl")
         var summary = OfflineRunSummary()
-        var lines = LineSplitter()
+        var lines = LineSplitter(maximumLineBytes: processor.configuration.maxEventBytes + ProcessCommand.lineMargin)
         while true {
             let chunk: Data?
             do {
@@ -152,14 +158,31 @@ private struct OfflineRun {
     }
 
     private mutating func process(
-        _ line: UnsafeRawBufferPointer,
+        _ line: Line,
         summary: inout OfflineRunSummary,
         enriched: inout OutputFile,
         signals: inout OutputFile,
         rejected: inout OutputFile
     ) throws {
         let source = SourceCoordinates(topic: topic, partition: 0, offset: Int64(summary.lines))
-        let outcome = processor.process(value: line, source: source)
+        let value: UnsafeRawBufferPointer
+        switch line {
+        case .whole(let bytes):
+            value = bytes
+        case .overLong(let byteCount, let limit):
+            let reason =
+                "the line is longer than \(limit) bytes (limits.max_event_bytes + \(ProcessCommand.lineMargin)); "
+                + "it was not read into memory"
+            try rejected.writeLine(
+                processor.oversizedValueRejection(byteCount: byteCount, source: source, reason: reason)
+            )
+            summary.lines += 1
+            summary.rejected += 1
+            summary.reasons[.tooLarge, default: 0] += 1
+            reportProgressIfDue(summary)
+            return
+        }
+        let outcome = processor.process(value: value, source: source)
         for record in outcome.enriched { try enriched.writeLine(record.value) }
         for record in outcome.signals { try signals.writeLine(record.value) }
         if let rejection = outcome.rejection { try rejected.writeLine(rejection.value) }
@@ -170,37 +193,90 @@ private struct OfflineRun {
             summary.rejected += 1
             summary.reasons[reason, default: 0] += 1
         }
+        reportProgressIfDue(summary)
+    }
+
+    private func reportProgressIfDue(_ summary: OfflineRunSummary) {
         if reportProgress && summary.lines % progressInterval == 0 {
             ProcessCommand.printError("\(summary.lines) lines processed")
         }
     }
 }
 
-/// Splits a byte stream on `\n`; a last line without a newline still counts, an empty tail does not.
-private struct LineSplitter {
-    private var carry: [UInt8] = []
+/// One line of the input: its bytes, or only its length when it is longer than the splitter keeps.
+private enum Line {
+    case whole(UnsafeRawBufferPointer)
+    /// `byteCount` bytes, more than `limit`.
+    case overLong(byteCount: Int, limit: Int)
+}
 
-    mutating func feed(_ chunk: Data, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+/// Splits a byte stream on `\n`; a last line without a newline still counts, an empty tail does not.
+///
+/// A line longer than `maximumLineBytes` is only counted, never kept: memory stays bounded by the
+/// limit and the chunk size however long a line (or a file without a newline) is, and the line is
+/// reported as ``Line/overLong(byteCount:limit:)`` whatever the chunk boundaries.
+private struct LineSplitter {
+    let maximumLineBytes: Int
+    private var carry: [UInt8] = []
+    /// The length so far of an over-long line being read past.
+    private var skipped: Int?
+
+    init(maximumLineBytes: Int) { self.maximumLineBytes = maximumLineBytes }
+
+    mutating func feed(_ chunk: Data, _ body: (Line) throws -> Void) throws {
         try chunk.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) throws in
             var start = 0
-            while let newline = bytes[start...].firstIndex(of: UInt8(ascii: "\n")) {
-                if carry.isEmpty {
-                    try body(UnsafeRawBufferPointer(rebasing: bytes[start..<newline]))
+            while let newline = Self.newline(in: bytes, from: start) {
+                let piece = UnsafeRawBufferPointer(rebasing: bytes[start..<newline])
+                start = newline + 1
+                if let length = lengthIfOverLong(adding: piece.count) {
+                    try body(.overLong(byteCount: length, limit: maximumLineBytes))
+                } else if carry.isEmpty {
+                    try body(.whole(piece))
                 } else {
-                    carry.append(contentsOf: bytes[start..<newline])
-                    try carry.withUnsafeBytes { try body($0) }
+                    carry.append(contentsOf: piece)
+                    try carry.withUnsafeBytes { try body(.whole($0)) }
                     carry.removeAll(keepingCapacity: true)
                 }
-                start = newline + 1
             }
-            carry.append(contentsOf: bytes[start...])
+            let tail = UnsafeRawBufferPointer(rebasing: bytes[start...])
+            if let length = lengthIfOverLong(adding: tail.count) {
+                skipped = length
+            } else {
+                carry.append(contentsOf: tail)
+            }
         }
     }
 
-    mutating func finish(_ body: (UnsafeRawBufferPointer) throws -> Void) throws {
-        guard !carry.isEmpty else { return }
-        try carry.withUnsafeBytes { try body($0) }
+    mutating func finish(_ body: (Line) throws -> Void) throws {
+        if let skipped {
+            try body(.overLong(byteCount: skipped, limit: maximumLineBytes))
+        } else if !carry.isEmpty {
+            try carry.withUnsafeBytes { try body(.whole($0)) }
+        }
         carry.removeAll()
+        skipped = nil
+    }
+
+    /// The index of the first `\n` at or after `start` (memchr: a long line is scanned at memory speed).
+    private static func newline(in bytes: UnsafeRawBufferPointer, from start: Int) -> Int? {
+        guard let base = bytes.baseAddress, start < bytes.count,
+            let found = memchr(base + start, Int32(UInt8(ascii: "\n")), bytes.count - start)
+        else { return nil }
+        return base.distance(to: UnsafeRawPointer(found))
+    }
+
+    /// The current line's length with `count` more bytes when that makes (or it already is) an
+    /// over-long line, whose kept bytes are then dropped; nil while it fits.
+    private mutating func lengthIfOverLong(adding count: Int) -> Int? {
+        if let skipped {
+            self.skipped = nil
+            return skipped + count
+        }
+        let length = carry.count + count
+        guard length > maximumLineBytes else { return nil }
+        carry.removeAll(keepingCapacity: false)
+        return length
     }
 }
 

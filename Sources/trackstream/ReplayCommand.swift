@@ -56,6 +56,10 @@ struct ReplayCommand: AsyncParsableCommand {
             throw ValidationError("give at most one of --to-offset and --to-datetime")
         }
         if let fromOffset, fromOffset < 0 { throw ValidationError("--from-offset must be 0 or more") }
+        if let toOffset, toOffset < 0 { throw ValidationError("--to-offset must be 0 or more, not \(toOffset)") }
+        if let partitions, partitions.split(separator: ",").allSatisfy({ $0.allSatisfy(\.isWhitespace) }) {
+            throw ValidationError("--partitions '\(partitions)' names no partition; write e.g. --partitions 0,2")
+        }
         if let fromOffset, let toOffset, toOffset < fromOffset {
             throw ValidationError("--to-offset (\(toOffset)) is before --from-offset (\(fromOffset))")
         }
@@ -73,10 +77,6 @@ struct ReplayCommand: AsyncParsableCommand {
         try requireSupportedLibrdkafka()
         let logger = logging.bootstrap()
         var pipeline = try pipelineArguments.load()
-        let admin = try KafkaAdmin(configuration: pipeline.adminConfiguration())
-        let selected = try await selectedPartitions(of: pipeline.input, admin: admin)
-        let range = try await resolveRange(pipeline: pipeline, partitions: selected, admin: admin)
-
         if let outputPrefix {
             let separator = outputPrefix.hasSuffix(".") ? "" : "."
             pipeline.outputs = .init(
@@ -84,8 +84,23 @@ struct ReplayCommand: AsyncParsableCommand {
                 signals: outputPrefix + separator + pipeline.outputs.signals,
                 rejected: outputPrefix + separator + pipeline.outputs.rejected
             )
+            for name in [pipeline.outputs.enriched, pipeline.outputs.signals, pipeline.outputs.rejected] {
+                if let problem = TopicName.problem(with: name) {
+                    throw CommandFailure(
+                        message: "--output-prefix makes an output topic name that Kafka refuses: \(problem); "
+                            + "\(TopicName.rule): choose a shorter prefix of those characters",
+                        exitCode: 1
+                    )
+                }
+            }
+        }
+        let admin = try KafkaAdmin(configuration: pipeline.adminConfiguration())
+        let selected = try await selectedPartitions(of: pipeline.input, admin: admin)
+        let range = try await resolveRange(pipeline: pipeline, partitions: selected, admin: admin)
+
+        if outputPrefix != nil {
             let inputPartitions = Int32(
-                try await admin.partitionCounts([pipeline.input])[pipeline.input] ?? selected.count
+                clamping: try await admin.partitionCounts([pipeline.input])[pipeline.input] ?? selected.count
             )
             let created = try await admin.createTopics(
                 [pipeline.outputs.enriched, pipeline.outputs.signals, pipeline.outputs.rejected].map {
@@ -130,20 +145,21 @@ struct ReplayCommand: AsyncParsableCommand {
         guard let count = try await admin.partitionCounts([topic])[topic] else {
             throw CommandFailure(message: "topic '\(topic)' does not exist: check the pipeline's input", exitCode: 1)
         }
-        guard let partitions else { return Array(0..<Int32(count)) }
-        var selected: [Int32] = []
+        guard let partitions else { return Array(0..<Int32(clamping: count)) }
+        var selected = Set<Int32>()
         for text in partitions.split(separator: ",") {
             guard let partition = Int32(text.trimmingCharacters(in: .whitespaces)),
-                (0..<Int32(count)).contains(partition)
+                (0..<Int32(clamping: count)).contains(partition)
             else {
                 throw CommandFailure(
                     message: "--partitions: '\(text)' is not a partition of \(topic) (it has 0...\(count - 1))",
                     exitCode: 1
                 )
             }
-            selected.append(partition)
+            selected.insert(partition)
         }
-        return selected
+        // Each partition once: a repeated one would be assigned twice, which librdkafka refuses.
+        return selected.sorted()
     }
 
     /// Per partition: start and end offsets from the options, clamped to the log. The live group's

@@ -29,16 +29,25 @@ struct RunCommand: AsyncParsableCommand {
 
     @OptionGroup var logging: LoggingArguments
 
-    @Option(help: "Seconds a graceful shutdown may take.")
+    @Option(
+        help: "Seconds a graceful shutdown may take (more than 0, at most \(Int(RuntimeOptions.shutdownTimeoutLimit)))."
+    )
     var shutdownTimeout: Double = 10
 
-    @Option(help: "Records per consumed batch, at most.")
+    @Option(help: "Records per consumed batch, at most (\(RuntimeOptions.batchSizeRange.described)).")
     var batchSize = 2000
 
-    @Option(help: "Processing workers (actors) running in parallel.")
+    @Option(
+        help: "Processing workers (actors) running in parallel (\(RuntimeOptions.processingWorkersRange.described))."
+    )
     var workers = 2
 
-    @Option(help: "Consumed batches in flight (processing or awaiting acknowledgement) before consumption holds.")
+    @Option(
+        help: """
+            Consumed batches in flight (processing or awaiting acknowledgement) before consumption holds \
+            (\(RuntimeOptions.inFlightBatchesRange.described)).
+            """
+    )
     var maxInFlightBatches = 8
 
     @Option(help: "Bytes of consumed records and outputs in flight before consumption and processing hold.")
@@ -50,10 +59,46 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Print a live line of figures every second (default: on a terminal).")
     var progress: Bool?
 
+    /// Refuses option values the service cannot run with before anything starts.
+    func validate() throws {
+        do {
+            _ = try runtimeOptions()
+        } catch {
+            throw ValidationError(error.description)
+        }
+    }
+
+    /// The service's options from the flags, checked.
+    private func runtimeOptions() throws(RuntimeOptionsError) -> RuntimeOptions {
+        var options = RuntimeOptions()
+        options.untilCaughtUp = untilCaughtUp
+        options.shutdownTimeout = try RuntimeOptions.shutdownTimeout(seconds: shutdownTimeout)
+        options.maximumBatchSize = batchSize
+        options.processingWorkers = workers
+        options.maximumInFlightBatches = maxInFlightBatches
+        options.maximumInFlightBytes = maxInFlightBytes
+        guard livenessTimeout.isFinite, (1...86_400).contains(livenessTimeout) else {
+            throw RuntimeOptionsError("--liveness-timeout must be 1 to 86400 seconds, not \(livenessTimeout)")
+        }
+        options.livenessTimeout = .milliseconds(Int64(livenessTimeout * 1000))
+        options.showsProgress = progress ?? (isatty(STDERR_FILENO) != 0)
+        try options.validate()
+        return options
+    }
+
     func run() async throws {
         try requireSupportedLibrdkafka()
         let logger = logging.bootstrap()
         let pipeline = try pipelineArguments.load()
+        do {
+            try pipeline.consumerConfiguration().validate()
+            try pipeline.producerConfiguration().validate()
+        } catch {
+            throw CommandFailure(
+                message: "\(error); fix the pipeline's kafka map or the --kafka option",
+                exitCode: 1
+            )
+        }
         var listen = pipeline.metrics.listen
         if let metricsListen {
             guard let parsed = ListenAddress(parsing: metricsListen) else {
@@ -64,29 +109,18 @@ struct RunCommand: AsyncParsableCommand {
             }
             listen = parsed
         }
-        guard ListenAddressProbe.isFree(listen) else {
+        if let problem = ListenAddressProbe.problem(with: listen) {
             throw CommandFailure(
                 message: """
-                    metrics.listen \(listen) is already in use (another trackstream instance?). Set a free \
-                    host:port with --metrics-listen or in the pipeline's metrics.listen.
+                    metrics.listen \(listen) \(problem). Set a free host:port of this machine with \
+                    --metrics-listen or in the pipeline's metrics.listen.
                     """,
                 exitCode: 1
             )
         }
-        var options = RuntimeOptions()
-        options.untilCaughtUp = untilCaughtUp
-        options.shutdownTimeout = .milliseconds(Int64(shutdownTimeout * 1000))
-        options.maximumBatchSize = batchSize
-        options.processingWorkers = workers
-        options.maximumInFlightBatches = maxInFlightBatches
-        options.maximumInFlightBytes = maxInFlightBytes
-        guard livenessTimeout.isFinite, (1...86_400).contains(livenessTimeout) else {
-            throw CommandFailure(message: "--liveness-timeout must be 1 to 86400 seconds", exitCode: 1)
-        }
-        options.livenessTimeout = .milliseconds(Int64(livenessTimeout * 1000))
-        options.showsProgress = progress ?? (isatty(STDERR_FILENO) != 0)
+        let options: RuntimeOptions
         do {
-            try options.validate()
+            options = try runtimeOptions()
         } catch {
             throw CommandFailure(message: error.description, exitCode: 1)
         }
@@ -160,22 +194,37 @@ struct LoggingArguments: ParsableArguments {
 }
 
 /// Checks, before joining the group, that the metrics address can be bound, so that a port
-/// conflict is reported at once and clearly instead of after a rebalance.
+/// conflict or a host that is not this machine's is reported at once and clearly (exit 1) instead
+/// of as a runtime failure after a rebalance.
 enum ListenAddressProbe {
-    static func isFree(_ address: ListenAddress) -> Bool {
+    /// Why the metrics server could not listen on `address`, as a clause; nil when it can, or when
+    /// the probe cannot tell (then the server reports it).
+    static func problem(with address: ListenAddress) -> String? {
         var hints = addrinfo()
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
         hints.ai_flags = AI_PASSIVE
         var results: UnsafeMutablePointer<addrinfo>?
-        guard getaddrinfo(address.host, "\(address.port)", &hints, &results) == 0, let first = results else {
-            return true
+        let status = getaddrinfo(address.host, "\(address.port)", &hints, &results)
+        guard status == 0, let first = results else {
+            return "cannot be used: host '\(address.host)' does not resolve (\(String(cString: gai_strerror(status))))"
         }
         defer { freeaddrinfo(results) }
         let descriptor = socket(first.pointee.ai_family, first.pointee.ai_socktype, first.pointee.ai_protocol)
-        guard descriptor >= 0 else { return true }
+        guard descriptor >= 0 else { return nil }
         defer { close(descriptor) }
         var reuse: Int32 = 1
         setsockopt(descriptor, SOL_SOCKET, SO_REUSEADDR, &reuse, socklen_t(MemoryLayout<Int32>.size))
-        return bind(descriptor, first.pointee.ai_addr, first.pointee.ai_addrlen) == 0
+        guard bind(descriptor, first.pointee.ai_addr, first.pointee.ai_addrlen) != 0 else { return nil }
+        switch errno {
+        case EADDRINUSE: return "is already in use (another trackstream instance?)"
+        case EADDRNOTAVAIL: return "cannot be used: it is not an address of this machine"
+        case EACCES: return "cannot be used: binding it needs privileges (a port below 1024?)"
+        default: return "cannot be used: \(String(cString: strerror(errno)))"
+        }
     }
+}
+
+extension ClosedRange<Int> {
+    /// `1 to 64`, as help texts give bounds.
+    fileprivate var described: String { "\(lowerBound) to \(upperBound)" }
 }

@@ -19,14 +19,31 @@ struct TopicsCommand: AsyncParsableCommand {
 
         @OptionGroup var pipelineArguments: PipelineArguments
 
-        @Option(help: "Partitions of each new topic (the most instances one group can use).")
+        @Option(help: "Partitions of each new topic, 1 to 100000 (the most instances one group can use).")
         var partitions: Int32 = 4
 
-        @Option(help: "Replication factor of each new topic (-1: the broker's default).")
+        @Option(help: "Replication factor of each new topic, 1 to 10000 (-1: the broker's default).")
         var replicationFactor: Int32 = -1
 
+        /// librdkafka's bounds for a new topic (`RD_KAFKAP_PARTITIONS_MAX`, `RD_KAFKAP_BROKERS_MAX`);
+        /// beyond them it refuses the request, which would otherwise surface as a runtime failure.
+        static let partitionsRange: ClosedRange<Int32> = 1...100_000
+        static let replicationFactorRange: ClosedRange<Int32> = 1...10_000
+
         func validate() throws {
-            guard partitions > 0 else { throw ValidationError("--partitions must be at least 1") }
+            guard Self.partitionsRange.contains(partitions) else {
+                throw ValidationError(
+                    "--partitions must be \(Self.partitionsRange.lowerBound) to \(Self.partitionsRange.upperBound), "
+                        + "not \(partitions)"
+                )
+            }
+            guard replicationFactor == -1 || Self.replicationFactorRange.contains(replicationFactor) else {
+                throw ValidationError(
+                    "--replication-factor must be -1 (the broker's default) or "
+                        + "\(Self.replicationFactorRange.lowerBound) to \(Self.replicationFactorRange.upperBound), "
+                        + "not \(replicationFactor)"
+                )
+            }
         }
 
         func run() async throws {

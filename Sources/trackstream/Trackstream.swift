@@ -52,6 +52,10 @@ struct KafkaCheckCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Bootstrap servers (host:port,...).")
     var brokers: String = "127.0.0.1:9092"
 
+    func validate() throws {
+        try validateOverrides(brokers: brokers, group: nil)
+    }
+
     func run() async throws {
         try requireSupportedLibrdkafka()
         let admin = try KafkaAdmin(configuration: ["bootstrap.servers": brokers], requestTimeout: .seconds(10))

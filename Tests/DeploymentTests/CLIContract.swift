@@ -15,15 +15,21 @@ struct CommandContract: Sendable {
 
     enum ValueKind: Sendable, Equatable {
         case text
-        case positiveInteger
         case nonNegativeInteger
-        /// A replication factor: positive, or -1 for the broker's default.
+        /// A whole number within these bounds.
+        case integerIn(ClosedRange<Int>)
+        /// A replication factor: 1 to 10000 (librdkafka's bound), or -1 for the broker's default.
         case replicationFactor
         case integer
-        case positiveNumber
+        /// A finite number more than 0 and at most this.
+        case positiveNumberUpTo(Double)
+        /// A finite number within these bounds.
+        case numberIn(ClosedRange<Double>)
         case listenAddress
-        /// `now` or epoch milliseconds.
+        /// `now` or epoch milliseconds from 1970 to the end of 9999.
         case startTime
+        /// A Kafka topic name: 1 to 249 of `a-z A-Z 0-9 . _ -`, not `.` or `..`.
+        case topicName
         case choice(Set<String>)
     }
 
@@ -33,9 +39,11 @@ struct CommandContract: Sendable {
             options: [
                 "--brokers": .text, "--group": .text, "--metrics-listen": .listenAddress,
                 "--log-level": .choice(["trace", "debug", "info", "notice", "warning", "error", "critical"]),
-                "--log-format": .choice(["json", "logfmt"]), "--shutdown-timeout": .positiveNumber,
-                "--batch-size": .positiveInteger, "--workers": .positiveInteger,
-                "--max-in-flight-bytes": .positiveInteger, "--liveness-timeout": .positiveNumber,
+                "--log-format": .choice(["json", "logfmt"]), "--shutdown-timeout": .positiveNumberUpTo(3600),
+                "--batch-size": .integerIn(1...100_000), "--workers": .integerIn(1...64),
+                "--max-in-flight-batches": .integerIn(2...64),
+                "--max-in-flight-bytes": .integerIn((16 << 20)...(64 << 30)),
+                "--liveness-timeout": .positiveNumberUpTo(86_400),
             ],
             flags: ["--until-caught-up", "--progress", "--no-progress"],
             maximumPositionals: 1
@@ -43,7 +51,7 @@ struct CommandContract: Sendable {
         CommandContract(
             path: ["topics", "create"],
             options: [
-                "--brokers": .text, "--group": .text, "--partitions": .positiveInteger,
+                "--brokers": .text, "--group": .text, "--partitions": .integerIn(1...100_000),
                 "--replication-factor": .replicationFactor,
             ],
             flags: [],
@@ -52,8 +60,8 @@ struct CommandContract: Sendable {
         CommandContract(
             path: ["generate"],
             options: [
-                "--brokers": .text, "--group": .text, "--topic": .text, "--count": .nonNegativeInteger,
-                "--rate": .positiveNumber, "--seed": .nonNegativeInteger, "--start-time": .startTime,
+                "--brokers": .text, "--group": .text, "--topic": .topicName, "--count": .nonNegativeInteger,
+                "--rate": .numberIn(0.001...1_000_000_000), "--seed": .nonNegativeInteger, "--start-time": .startTime,
                 "--output": .text,
             ],
             flags: [],
@@ -83,8 +91,8 @@ struct CommandContract: Sendable {
         CommandContract(
             path: ["replay"],
             options: [
-                "--brokers": .text, "--from-datetime": .text, "--from-offset": .integer, "--to-datetime": .text,
-                "--to-offset": .integer, "--output-prefix": .text,
+                "--brokers": .text, "--from-datetime": .text, "--from-offset": .nonNegativeInteger,
+                "--to-datetime": .text, "--to-offset": .nonNegativeInteger, "--output-prefix": .text,
             ],
             flags: [],
             maximumPositionals: 1
@@ -152,13 +160,15 @@ extension CommandContract.ValueKind {
     func accepts(_ value: String) -> Bool {
         switch self {
         case .text: !value.isEmpty
-        case .positiveInteger: Int(value).map { $0 > 0 } ?? false
         case .nonNegativeInteger: Int(value).map { $0 >= 0 } ?? false
-        case .replicationFactor: Int(value).map { $0 > 0 || $0 == -1 } ?? false
+        case .integerIn(let range): Int(value).map(range.contains) ?? false
+        case .replicationFactor: Int(value).map { (1...10_000).contains($0) || $0 == -1 } ?? false
         case .integer: Int(value) != nil
-        case .positiveNumber: Double(value).map { $0 > 0 && $0.isFinite } ?? false
+        case .positiveNumberUpTo(let limit): Double(value).map { $0 > 0 && $0 <= limit } ?? false
+        case .numberIn(let range): Double(value).map(range.contains) ?? false
         case .listenAddress: ListenAddress(parsing: value) != nil
-        case .startTime: value == "now" || Int64(value) != nil
+        case .startTime: value == "now" || Int64(value).map { (0...253_402_300_799_999).contains($0) } ?? false
+        case .topicName: TopicName.problem(with: value) == nil
         case .choice(let values): values.contains(value)
         }
     }

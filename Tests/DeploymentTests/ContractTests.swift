@@ -16,6 +16,10 @@ struct ContractTests {
             (["generate", "Pipelines/track.yml", "--count", "0", "--start-time", "now"], "generate"),
             (["topics", "create", "--replication-factor", "-1"], "topics create"),
             (["run", "--batch-size", "500", "--workers", "4", "--no-progress"], "run"),
+            (["run", "--batch-size", "100000", "--workers", "64", "--max-in-flight-batches", "64"], "run"),
+            (["run", "--shutdown-timeout", "3600"], "run"),
+            (["generate", "--rate", "0.001", "--start-time", "253402300799999", "--topic", "a.b_c-D9"], "generate"),
+            (["topics", "create", "--partitions", "100000", "--replication-factor", "10000"], "topics create"),
             (["check-config", "Pipelines/track.yml"], "check-config"),
             (["offsets", "show", "--group", "g", "--topic", "track.raw"], "offsets show"),
             (
@@ -52,6 +56,21 @@ struct ContractTests {
             ["generate", "--start-time", "yesterday"],
             ["topics", "create", "--replication-factor", "0"],
             ["check-config", "--partitions", "3"],
+            ["run", "--shutdown-timeout", "nan"],
+            ["run", "--shutdown-timeout", "inf"],
+            ["run", "--shutdown-timeout", "3601"],
+            ["run", "--batch-size", "1000000000000"],
+            ["run", "--workers", "65"],
+            ["run", "--max-in-flight-batches", "1"],
+            ["generate", "--rate", "inf"],
+            ["generate", "--rate", "nan"],
+            ["generate", "--rate", "1e-300"],
+            ["generate", "--start-time", "9223372036854775807"],
+            ["generate", "--topic", String(repeating: "t", count: 250)],
+            ["generate", "--topic", ".."],
+            ["topics", "create", "--partitions", "100001"],
+            ["topics", "create", "--replication-factor", "10001"],
+            ["replay", "--from-offset", "0", "--to-offset=-5"],
         ]
     )
     func refuses(arguments: [String]) {

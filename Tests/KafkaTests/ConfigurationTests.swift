@@ -10,6 +10,10 @@ struct ConfigurationTests {
             ("no.such.property", "1", "No such configuration property"),
             ("acks", "banana", "Invalid value"),
             ("linger.ms", "-5", "outside allowed range"),
+            // librdkafka keeps an integer property in a C int: 2^32 + 1000 would silently become 1000.
+            ("message.max.bytes", "4294968296", "out of the property's range"),
+            ("batch.num.messages", "-4294967295", "out of the property's range"),
+            ("message.max.bytes", "99999999999", "outside allowed range"),
         ]
     )
     func invalidProperty(key: String, value: String, expected: String) throws {
@@ -22,29 +26,57 @@ struct ConfigurationTests {
     }
 
     @Test(
-        "record errors (the record itself refused) are told from errors about the destination or the client",
+        "delivery failures: the record itself refused, the destination, transient, fatal",
         arguments: [
-            (10, "MSG_SIZE_TOO_LARGE", true),
-            (87, "INVALID_RECORD", true),
-            (2, "CORRUPT_MESSAGE", true),
-            (29, "TOPIC_AUTHORIZATION_FAILED", false),
-            (3, "UNKNOWN_TOPIC_OR_PART", false),
-            (-192, "_MSG_TIMED_OUT", false),
-            (-152, "_PURGE_QUEUE", false),
-            (-150, "_FATAL", false),
+            (10, "MSG_SIZE_TOO_LARGE", KafkaError.DeliveryClass.record),
+            (87, "INVALID_RECORD", .record),
+            (2, "CORRUPT_MESSAGE", .record),
+            (32, "INVALID_TIMESTAMP", .record),
+            (44, "POLICY_VIOLATION", .record),
+            (43, "UNSUPPORTED_FOR_MESSAGE_FORMAT", .record),
+            (76, "UNSUPPORTED_COMPRESSION_TYPE", .record),
+            (29, "TOPIC_AUTHORIZATION_FAILED", .destination),
+            (31, "CLUSTER_AUTHORIZATION_FAILED", .destination),
+            (3, "UNKNOWN_TOPIC_OR_PART", .destination),
+            (-188, "_UNKNOWN_TOPIC", .destination),
+            (-192, "_MSG_TIMED_OUT", .transient),
+            (7, "REQUEST_TIMED_OUT", .transient),
+            (6, "NOT_LEADER_FOR_PARTITION", .transient),
+            (-152, "_PURGE_QUEUE", .transient),
+            (-150, "_FATAL", .fatal),
         ]
     )
-    func recordErrors(code: Int32, name: String, isRecordError: Bool) {
+    func deliveryClasses(code: Int32, name: String, expected: KafkaError.DeliveryClass) {
         let error = KafkaError(code: code, name: name, message: name, isRetriable: false, context: "producing")
-        #expect(error.isRecordError == isRecordError)
+        #expect(error.deliveryClass == expected)
+        #expect(error.isRecordError == (expected == .record))
     }
 
-    @Test("a consumer without group.id is refused with a fix")
+    @Test("a consumer without group.id, or with an empty one, is refused with a fix")
     func consumerNeedsGroup() {
         let error = #expect(throws: KafkaError.self) {
             try KafkaConsumer(configuration: TestBroker.producerConfiguration())
         }
         #expect(error?.message.contains("group.id") == true)
+        var empty = TestBroker.producerConfiguration()
+        empty["group.id"] = ""
+        let emptyError = #expect(throws: KafkaError.self) { try KafkaConsumer(configuration: empty) }
+        #expect(emptyError?.message.contains("group.id") == true)
+    }
+
+    @Test("a property librdkafka would store as another number is refused; numbers it keeps are not")
+    func numbersKeepTheirValue() async throws {
+        var kept = TestBroker.producerConfiguration()
+        kept["message.max.bytes"] = "2000000"
+        kept["linger.ms"] = "5"
+        kept["acks"] = "-1"
+        kept["client.id"] = "12345678901234567890"
+        let producer = try KafkaProducer(configuration: kept)
+        await producer.close()
+        var validated: KafkaConfiguration = ["message.max.bytes": "4294968296"]
+        #expect(throws: KafkaError.self) { try validated.validate() }
+        validated["message.max.bytes"] = "1000000"
+        try validated.validate()
     }
 
     @Test("later settings of a property replace earlier ones, and defaults never override the user")

@@ -251,6 +251,119 @@ struct PipelineConfigurationTests {
             keyPath: "kafka.sasl"
         ),
         InvalidFile(rule: "empty group", yaml: "group: \"\"\n", kind: .wrongType, line: 1, keyPath: "group"),
+        InvalidFile(
+            rule: "input topic longer than Kafka allows",
+            yaml: "input: \(String(repeating: "t", count: 250))\n",
+            kind: .invalidValue,
+            line: 1,
+            keyPath: "input"
+        ),
+        InvalidFile(
+            rule: "input topic with a slash",
+            yaml: "input: track/raw\n",
+            kind: .invalidValue,
+            line: 1,
+            keyPath: "input"
+        ),
+        InvalidFile(rule: "input topic '..'", yaml: "input: \"..\"\n", kind: .invalidValue, line: 1, keyPath: "input"),
+        InvalidFile(
+            rule: "output topic with a space",
+            yaml: "outputs:\n  signals: track signals\n",
+            kind: .invalidValue,
+            line: 2,
+            keyPath: "outputs.signals"
+        ),
+        InvalidFile(
+            rule: "output topic longer than Kafka allows",
+            yaml: "outputs: {rejected: \(String(repeating: "r", count: 250))}\n",
+            kind: .invalidValue,
+            line: 1,
+            keyPath: "outputs.rejected"
+        ),
+        InvalidFile(
+            rule: "output topic '.'",
+            yaml: "outputs: {enriched: \".\"}\n",
+            kind: .invalidValue,
+            line: 1,
+            keyPath: "outputs.enriched"
+        ),
+        InvalidFile(
+            rule: "event size limit above its bound",
+            yaml: "limits: {max_event_bytes: 1000000000000}\n",
+            kind: .invalidValue,
+            line: 1,
+            keyPath: "limits.max_event_bytes"
+        ),
+        InvalidFile(
+            rule: "event size limit one above its bound",
+            yaml: "limits: {max_event_bytes: 16777217}\n",
+            kind: .invalidValue,
+            line: 1,
+            keyPath: "limits.max_event_bytes"
+        ),
+        InvalidFile(
+            rule: "fan-out limit above its bound",
+            yaml: "limits:\n  max_fanout: 10001\n",
+            kind: .invalidValue,
+            line: 2,
+            keyPath: "limits.max_fanout"
+        ),
+        InvalidFile(
+            rule: "limit beyond Int64",
+            yaml: "limits: {max_fanout: 99999999999999999999}\n",
+            kind: .invalidValue,
+            line: 1,
+            keyPath: "limits.max_fanout"
+        ),
+        InvalidFile(
+            rule: "scale bounds a double cannot tell apart",
+            yaml: "signals: {score_scale: {min: 9007199254740992, max: 9007199254740993}}\n",
+            kind: .invalidValue,
+            line: 1,
+            keyPath: "signals.score_scale.max"
+        ),
+        InvalidFile(
+            rule: "scale bound at Int64.min",
+            yaml: "sites:\n  a: {score_scale: {min: -9223372036854775808, max: 0}}\n",
+            kind: .invalidValue,
+            line: 2,
+            keyPath: "sites.a.score_scale.min"
+        ),
+        InvalidFile(
+            rule: "weight NaN",
+            yaml: "signals:\n  implicit_weights: {viewed: .nan}\n",
+            kind: .invalidValue,
+            line: 2,
+            keyPath: "signals.implicit_weights.viewed"
+        ),
+        InvalidFile(
+            rule: "weight -inf",
+            yaml: "signals:\n  implicit_weights: {viewed: -.inf}\n",
+            kind: .invalidValue,
+            line: 2,
+            keyPath: "signals.implicit_weights.viewed"
+        ),
+        InvalidFile(
+            rule: "weight too large for a double",
+            yaml: "signals:\n  implicit_weights: {viewed: 1e400}\n",
+            kind: .invalidValue,
+            line: 2,
+            keyPath: "signals.implicit_weights.viewed"
+        ),
+        InvalidFile(
+            rule: "listen port 0",
+            yaml: "metrics: {listen: \"127.0.0.1:0\"}\n",
+            kind: .invalidValue,
+            line: 1,
+            keyPath: "metrics.listen"
+        ),
+        InvalidFile(
+            rule: "listen port beyond Int64",
+            yaml: "metrics: {listen: \"127.0.0.1:99999999999999999999\"}\n",
+            kind: .invalidValue,
+            line: 1,
+            keyPath: "metrics.listen"
+        ),
         InvalidFile(rule: "section not a mapping", yaml: "limits: 5\n", kind: .wrongType, line: 1, keyPath: "limits"),
         InvalidFile(rule: "file not a mapping", yaml: "- a\n- b\n", kind: .wrongType, line: 1, keyPath: nil),
         InvalidFile(rule: "broken YAML", yaml: "name: [unclosed\n", kind: .invalidYAML, line: 2, keyPath: nil),
@@ -263,6 +376,25 @@ struct PipelineConfigurationTests {
         #expect(failure?.line == file.line)
         #expect(failure?.keyPath == file.keyPath)
         #expect(failure?.description.hasPrefix("test.yml") == true)
+    }
+
+    @Test(
+        "the bounds themselves are accepted: the largest limits, scale bounds of ±2^53, topic names of 249 characters"
+    )
+    func bounds() throws {
+        let longest = String(repeating: "a", count: 249)
+        let configuration = try parse(
+            """
+            input: \(longest)
+            outputs: {enriched: a.b_c-D9, signals: \(longest), rejected: r}
+            limits: {max_event_bytes: 16777216, max_fanout: 10000}
+            signals: {score_scale: {min: -9007199254740992, max: 9007199254740992}}
+            """
+        )
+        #expect(configuration.input == longest)
+        #expect(configuration.outputs.enriched == "a.b_c-D9")
+        #expect(configuration.limits == .init(maxEventBytes: 16_777_216, maxFanout: 10_000))
+        #expect(configuration.signals.scoreScale == ScoreScale(min: -(1 << 53), max: 1 << 53))
     }
 
     @Test("the error message says what, where and what to do")

@@ -34,12 +34,26 @@ extension OffsetsTests {
             #expect(try ISO8601.parseDuration("PT2H30M") == .seconds(9000))
             #expect(try ISO8601.parseDuration("P1DT1H1M1.5S") == .milliseconds(90_061_500))
             #expect(try ISO8601.parseDuration("PT90S") == .seconds(90))
-            for invalid in ["P", "PT", "1D", "P1H", "PT1D", "P-1D", "PT1.5M", "P1DT"] {
+            #expect(try ISO8601.parseDuration("P0D") == .zero)
+            #expect(try ISO8601.parseDuration("P106751991167D") == .milliseconds(Int64(106_751_991_167) * 86_400_000))
+            for invalid in ["P", "PT", "1D", "P1H", "PT1D", "P-1D", "PT1.5M", "P1DT", "P+1D", "P1Y", "P1W", "PT1H2"] {
+                #expect(throws: OffsetToolError.self, "\(invalid)") { try ISO8601.parseDuration(invalid) }
+            }
+            // Too long for milliseconds in an Int64 (about 292 million years), repeated or out-of-order parts.
+            for invalid in [
+                "P100000000000DT999999999999H", "P106751991168D", "P999999999999999D", "PT999999999999999H",
+                "P106751991167DT999999999999999S", "PT9223372036854775807S", "PT1S1S", "PT1M1H", "P1DT1H1D",
+                "PT1H1H", "PT1.5S1M",
+            ] {
                 #expect(throws: OffsetToolError.self, "\(invalid)") { try ISO8601.parseDuration(invalid) }
             }
             #expect(OffsetResetScenario.byDuration(.seconds(60)).timestamp(now: 100_000) == 40_000)
             #expect(OffsetResetScenario.toTimestamp(5).timestamp(now: 100_000) == 5)
             #expect(OffsetResetScenario.toEarliest.timestamp(now: 100_000) == nil)
+            // Counting back saturates at Int64.min instead of trapping.
+            #expect(OffsetResetScenario.byDuration(.seconds(Int64.max)).timestamp(now: 100_000) == 100_000 - .max)
+            #expect(OffsetResetScenario.byDuration(.milliseconds(Int64.max)).timestamp(now: -100_000) == .min)
+            #expect(OffsetResetScenario.byDuration(.milliseconds(Int64.max)).timestamp(now: 0) == -Int64.max)
         }
 
         @Test("TOPIC and TOPIC:P,P select partitions; numbers past the last are refused")
@@ -79,6 +93,14 @@ extension OffsetsTests {
             #expect(try plan(.shiftBy(-20)).new == 30)
             #expect(try plan(.shiftBy(-45)).clamp == .toLogStart)
             #expect(try plan(.shiftBy(60)).new == 100)
+            // Shifts by the extremes of Int64 saturate and are clamped into the log.
+            #expect(try plan(.shiftBy(.max)).new == 100)
+            #expect(try plan(.shiftBy(.max)).requested == .max)
+            #expect(try plan(.shiftBy(.max)).clamp == .toLogEnd)
+            #expect(try plan(.shiftBy(.min)).new == 10)
+            #expect(try plan(.shiftBy(.min)).requested == .min + 50)
+            #expect(try plan(.shiftBy(.min)).clamp == .toLogStart)
+            #expect(try plan(.shiftBy(.min)).delta == -40)
             #expect(try plan(.toTimestamp(0), time: 42).new == 42)
             #expect(throws: OffsetToolError.self) { try plan(.toTimestamp(0)) }
             let uncommitted = PartitionPosition(topicPartition: partition, committed: nil, logStart: 0, logEnd: 9)
@@ -116,6 +138,10 @@ extension OffsetsTests {
                 Case(arguments: ["--shift-by", "+3"], expected: 8, clamped: false),
                 Case(arguments: ["--shift-by=-100"], expected: 0, clamped: true),
                 Case(arguments: ["--by-duration", "P1D"], expected: 0, clamped: false),
+                Case(arguments: ["--shift-by", "9223372036854775807"], expected: 10, clamped: true),
+                Case(arguments: ["--shift-by", "+9223372036854775807"], expected: 10, clamped: true),
+                Case(arguments: ["--shift-by=-9223372036854775808"], expected: 0, clamped: true),
+                Case(arguments: ["--by-duration", "P106751991167D"], expected: 0, clamped: false),
             ]
         )
         func scenario(_ scenario: Case) async throws {
@@ -320,6 +346,13 @@ extension OffsetsTests {
                 (["reset", "--topic", fixture.topic, "--to-datetime", "2026-11-28T00:00:00"], "with a zone"),
                 (["reset", "--topic", fixture.topic, "--by-duration", "1 day"], "ISO-8601 duration"),
                 (["reset", "--topic", fixture.topic, "--to-earliest", "--to-latest"], "choose one scenario"),
+                (["reset", "--topic", fixture.topic, "--by-duration", "P100000000000DT999999999999H"], "too long"),
+                (["reset", "--topic", fixture.topic, "--by-duration", "PT1M1H"], "ISO-8601 duration"),
+                (["reset", "--topic", fixture.topic, "--shift-by", "+-5"], "not a whole number"),
+                (["reset", "--topic", fixture.topic, "--shift-by", "9223372036854775808"], "not a whole number"),
+                (["show", "--topic", "bad/topic"], "not a valid Kafka topic name"),
+                (["reset", "--topic", String(repeating: "t", count: 250), "--to-earliest"], "more than 249"),
+                (["reset", "--topic", "..:0", "--to-earliest"], "not a valid Kafka topic name"),
             ]
             for (arguments, message) in cases {
                 let result = try fixture.trackstream(arguments)

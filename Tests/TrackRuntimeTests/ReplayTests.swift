@@ -57,6 +57,24 @@ struct ReplayTests {
         }
     }
 
+    @Test("--partitions: a partition named twice is replayed once; a list that names none is refused")
+    func partitionList() async throws {
+        let pipeline = try await TestPipeline.make(broker: .shared, partitions: 2)
+        try pipeline.generate(count: 100)
+        let replay = try CommandResult.run(
+            trackstreamBinary,
+            ["replay", pipeline.file, "--from-offset", "0", "--partitions", "1, 0,1", "--no-progress"]
+        )
+        #expect(replay.status == 0, "\(replay)")
+        #expect(replay.output.contains("replayed 100 records"), "\(replay)")
+        let empty = try CommandResult.run(
+            trackstreamBinary,
+            ["replay", pipeline.file, "--from-offset", "0", "--partitions", ",", "--no-progress"]
+        )
+        #expect(empty.status == 1, "\(empty)")
+        #expect(empty.errors.contains("names no partition"), "\(empty)")
+    }
+
     @Test("a time range replays exactly the records produced in it, in any time zone")
     func timeRange() async throws {
         let broker = Broker.shared

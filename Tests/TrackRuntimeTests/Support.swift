@@ -173,13 +173,19 @@ struct TestPipeline {
     }
 
     /// Starts `trackstream run` on this pipeline; each instance gets a metrics port of its own.
-    func startService(_ extra: [String] = [], instance: Int = 0) throws -> ServiceProcess {
+    /// `environment` adds variables (a fault to inject, say).
+    func startService(
+        _ extra: [String] = [],
+        instance: Int = 0,
+        environment: [String: String] = [:]
+    ) throws -> ServiceProcess {
         try ServiceProcess(
             arguments: [
                 "run", file, "--no-progress", "--log-level", "info", "--metrics-listen",
                 "127.0.0.1:\(metricsPort + instance)",
             ]
-                + extra
+                + extra,
+            environment: environment
         )
     }
 }
@@ -189,10 +195,13 @@ final class ServiceProcess: Sendable {
     private let process: Process
     let logFile: String
 
-    init(arguments: [String]) throws {
+    init(arguments: [String], environment: [String: String] = [:]) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: trackstreamBinary)
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("ts-\(UUID().uuidString.prefix(8)).log")
             .path
         FileManager.default.createFile(atPath: log, contents: nil)
@@ -323,6 +332,21 @@ struct Accounting {
                 rejectedInputs["\(source.partition)/\(source.offset)", default: 0] += 1
             }
         }
+    }
+
+    /// Outputs written more than once: the records beyond the first per (input, event id).
+    static func duplicates(in outputs: [StoredRecord]) -> Int {
+        var seen = Set<String>()
+        var duplicates = 0
+        for record in outputs {
+            guard let value = record.value,
+                let object = try? JSONSerialization.jsonObject(with: Data(value)) as? [String: Any]
+            else { continue }
+            let id = (object["signal_id"] as? String) ?? (object["event_id"] as? String) ?? ""
+            let source = sourceOf(value).map { "\($0.partition)/\($0.offset)" } ?? ""
+            if !seen.insert("\(source) \(id)").inserted { duplicates += 1 }
+        }
+        return duplicates
     }
 
     func missing(from inputs: [StoredRecord]) -> [String] {
