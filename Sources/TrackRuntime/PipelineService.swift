@@ -63,6 +63,9 @@ public final class PipelineService: Service {
             signals: pipeline.outputs.signals,
             rejected: pipeline.outputs.rejected
         )
+        var timing = PublishStage.Timing()
+        // The last commit of a shutdown must fit in what the drain leaves of the bound.
+        timing.commitTimeout = min(timing.commitTimeout, options.shutdownTimeout / 4)
         let publisher = PublishStage(
             sink: producer,
             offsetStore: consumer,
@@ -70,6 +73,7 @@ public final class PipelineService: Service {
             inputTopic: pipeline.input,
             outputs: outputs,
             budget: budget,
+            timing: timing,
             accounting: PublishAccounting(outputs: outputs, metrics: metrics, statistics: statistics, logger: logger),
             logger: logger
         )
@@ -130,6 +134,8 @@ public final class PipelineService: Service {
         // Half the shutdown bound for the drain leaves the rest for the commit, the group leave and
         // the producer's flush; whatever still hangs at the bound is abandoned (see ``Ending``).
         let drainTimeout = options.shutdownTimeout / 2
+        // Room after the service's own deadline for the rest of the process to stop.
+        let ownDeadline = options.shutdownTimeout - min(.milliseconds(1500), options.shutdownTimeout / 4)
         var tasks: [Task<Void, Never>] = []
         let ending = await FirstEnding.race { end in
             tasks.append(
@@ -154,7 +160,7 @@ public final class PipelineService: Service {
             tasks.append(
                 Task {
                     await shutdown.waitUntilRaised()
-                    try? await Task.sleep(for: options.shutdownTimeout - .milliseconds(500))
+                    try? await Task.sleep(for: ownDeadline)
                     if !Task.isCancelled { end(.overran) }
                 }
             )
@@ -179,7 +185,7 @@ public final class PipelineService: Service {
             if options.replay == nil { await publisher.commit() }
             await consumer.close()
         }
-        let remaining = shutdown.deadline(after: options.shutdownTimeout).map { $0 - .now } ?? options.shutdownTimeout
+        let remaining = shutdown.deadline(after: ownDeadline).map { $0 - .now } ?? options.shutdownTimeout
         await producer.close(timeout: max(.zero, remaining))
         logger.info(
             "pipeline stopped",

