@@ -58,6 +58,11 @@ final class ClientHandle: @unchecked Sendable {
         }
     }
 
+    /// Puts the client into a fatal state, for tests of how the application handles one.
+    func triggerFatalError(reason: String) {
+        _ = rd_kafka_test_fatal_error(pointer, RD_KAFKA_RESP_ERR_UNKNOWN_PRODUCER_ID, reason)
+    }
+
     /// The client's fatal error, if it has one (idempotent producers can enter a fatal state).
     func fatalError(context: String) -> KafkaError? {
         var text = [CChar](repeating: 0, count: 512)
@@ -128,4 +133,17 @@ private let clientErrorCallback:
             "\(error.message)",
             metadata: ["error": "\(error.name)", "retriable": "\(error.isRetriable)"]
         )
+        // A consumer in a fatal state (say, fenced by a newer member with its group.instance.id)
+        // consumes nothing more: the application hears of it as an event, to stop.
+        if error.code == RD_KAFKA_RESP_ERR__FATAL.rawValue, let handle, let state = callbacks.consumerState {
+            var text = [CChar](repeating: 0, count: 512)
+            let underlying = rd_kafka_fatal_error(handle, &text, text.count)
+            var fatal = KafkaError(
+                code: underlying == RD_KAFKA_RESP_ERR_NO_ERROR ? RD_KAFKA_RESP_ERR__FATAL : underlying,
+                context: "the consumer",
+                message: text.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+            )
+            fatal.isFatal = true
+            state.events.yield(.error(fatal))
+        }
     }

@@ -257,6 +257,12 @@ public final class KafkaConsumer: Sendable {
     /// Bytes of keys and values of the batches delivered and not yet released.
     public var inFlightBytes: Int { state.inFlightBytes.load(ordering: .relaxed) }
 
+    /// Puts the consumer into a fatal state, as a member fenced by a newer one with its
+    /// `group.instance.id` would be: for tests (and fault injection) of what happens then.
+    public func triggerFatalErrorForTesting(reason: String) {
+        handle.triggerFatalError(reason: reason)
+    }
+
     /// Leaves the group: the final revocation goes through the rebalance handler (so the
     /// application can commit), then the client closes and ``events`` finishes.
     public func close() async {

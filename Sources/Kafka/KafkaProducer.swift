@@ -164,6 +164,15 @@ public final class KafkaProducer: Sendable {
         for topic in topics { rd_kafka_topic_destroy(topic.value) }
     }
 
+    /// The producer's fatal error, once it is in librdkafka's fatal state (it can send nothing more).
+    public var fatalError: KafkaError? { handle.fatalError(context: "the producer") }
+
+    /// Puts the producer into a fatal state, as a fenced or broken idempotent producer would be: for
+    /// tests (and fault injection) of what happens then.
+    public func triggerFatalErrorForTesting(reason: String) {
+        handle.triggerFatalError(reason: reason)
+    }
+
     /// Records handed to librdkafka and not yet acknowledged.
     public var outstandingCount: Int { Int(rd_kafka_outq_len(handle.pointer)) }
 

@@ -10,14 +10,17 @@ import Darwin
 /// `TRACKSTREAM_FAULT=<point>[:<n>]` kills the process with SIGKILL the `n`-th time (default 1)
 /// it passes `point`. Without the variable every check is one load of a constant.
 ///
-/// Points: `handed-over` (a chunk's outputs handed to the producer, none acknowledged yet),
+/// Crash points: `handed-over` (a chunk's outputs handed to the producer, none acknowledged yet),
 /// `acknowledged` (every output of a chunk acknowledged, its offsets not stored), `stored` (offsets
-/// stored, not committed).
+/// stored, not committed). Fatal points, which put a client into librdkafka's fatal state instead of
+/// killing the process, counted in seconds of running: `fatal-producer`, `fatal-consumer`.
 enum FaultInjection {
     enum Point: String, Sendable {
         case handedOver = "handed-over"
         case acknowledged
         case stored
+        case fatalProducer = "fatal-producer"
+        case fatalConsumer = "fatal-consumer"
     }
 
     /// The configured point and after how many passes it fires; nil when fault injection is off.
@@ -32,12 +35,18 @@ enum FaultInjection {
     /// Kills the process here when this is the armed point's `n`-th pass.
     @inline(__always)
     static func pass(_ point: Point) {
-        guard let armed, armed.point == point else { return }
-        if armed.passes.increment() == armed.count {
+        if fires(point) {
             let message = Array("trackstream: fault injection: killing the process at \(point.rawValue)\n".utf8)
             _ = message.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
             kill(getpid(), SIGKILL)
         }
+    }
+
+    /// Whether this is the armed point's `n`-th pass.
+    @inline(__always)
+    static func fires(_ point: Point) -> Bool {
+        guard let armed, armed.point == point else { return false }
+        return armed.passes.increment() == armed.count
     }
 }
 

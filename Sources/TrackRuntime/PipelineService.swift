@@ -154,7 +154,9 @@ public final class PipelineService: Service {
             )
             tasks.append(
                 Task {
-                    if let failure = await self.watch(publisher) { end(.failed(failure)) }
+                    if let failure = await self.watch(publisher, producer: producer, consumer: consumer) {
+                        end(.failed(failure))
+                    }
                 }
             )
             tasks.append(
@@ -177,7 +179,8 @@ public final class PipelineService: Service {
             )
             throw PipelineStop.shutdownOverran(options.shutdownTimeout)
         case .complete:
-            break
+            // The consume stage also ends when the stage stopped on an error (a fatal consumer).
+            if let failure = await publisher.stopReason { throw failure }
         }
         if !shutdown.isRaised {
             // Complete: everything is acknowledged; commit (a replay never does), then leave.
@@ -197,12 +200,19 @@ public final class PipelineService: Service {
     }
 
     /// Once a second: stall detection, fatal producer errors and the live line.
-    private func watch(_ publisher: PublishStage) async -> KafkaError? {
+    private func watch(
+        _ publisher: PublishStage,
+        producer: KafkaProducer,
+        consumer: KafkaConsumer
+    ) async -> KafkaError? {
         var previous = (consumed: 0, produced: 0, rejected: 0)
         var reportedStall = false
         while !Task.isCancelled {
             try? await Task.sleep(for: .seconds(1))
+            if FaultInjection.fires(.fatalProducer) { producer.triggerFatalErrorForTesting(reason: "fault injection") }
+            if FaultInjection.fires(.fatalConsumer) { consumer.triggerFatalErrorForTesting(reason: "fault injection") }
             if let failure = await publisher.stopReason { return failure }
+            if let fatal = producer.fatalError { return fatal }
             let age = await publisher.oldestInFlightAge()
             let stalled = age > options.stallThreshold
             statistics.setStalled(stalled)

@@ -71,6 +71,22 @@ struct FaultInjectionTests {
         print("fault injection: crash at \(point): \(outcome)")
     }
 
+    @Test(
+        "a fatal error in the producer or the consumer stops the service with exit 2; nothing unacknowledged is committed",
+        arguments: ["fatal-producer", "fatal-consumer"]
+    )
+    func fatalClientError(_ point: String) async throws {
+        let pipeline = try await TestPipeline.make(broker: .shared)
+        try pipeline.generate(count: 20_000)
+        let failing = try pipeline.startService(environment: ["TRACKSTREAM_FAULT": "\(point):5"])
+        let status = await failing.waitForExit(timeout: .seconds(60))
+        #expect(status == 2, "\(failing.log.suffix(1200))")
+        #expect(failing.log.contains("fatal") || failing.log.contains("FATAL"), "says why")
+        let outcome = try await Self.account(pipeline, recovery: try await Self.recover(pipeline))
+        #expect(outcome.lost.prefix(5) == [], "\(outcome)")
+        print("fault injection: \(point): exit \(status ?? -1); \(outcome)")
+    }
+
     @Test("SIGTERM while the broker is stopped: an orderly exit within the bound, then nothing lost")
     func terminateWithBrokerStopped() async throws {
         let broker = try Broker.startPrivate()
