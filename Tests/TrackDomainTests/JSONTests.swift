@@ -21,7 +21,8 @@ struct JSONTests {
         (#""\u0001\u001f""#, #""\u0001\u001f""#),
         ("\"caf\u{e9} \u{1F600}\"", "\"caf\u{e9} \u{1F600}\""),
         ("-0", "-0"),
-        ("1E400", "1E400"),
+        ("1E308", "1E308"),
+        ("-1e-400", "-1e-400"),
         ("[]", "[]"),
     ])
     func roundTrip(_ input: String, _ expected: String) throws {

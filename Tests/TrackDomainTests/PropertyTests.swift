@@ -175,14 +175,19 @@ struct PropertyTests {
         }
     }
 
-    @Test("huge numbers pass through properties verbatim and are refused where they are read")
+    @Test("numbers within a double's range pass through verbatim; past it, the value is invalid_json")
     func hugeNumbers() {
-        let huge = "1" + String(repeating: "0", count: 400)
-        let accepted = TestSupport.run(TestSupport.event(#""properties":{"n":\#(huge),"e":1e999999999}"#))
-        #expect(TestSupport.object(accepted.enriched.first).number("properties.n") == huge)
-        #expect(TestSupport.object(accepted.enriched.first).number("properties.e") == "1e999999999")
-        let rejected = TestSupport.run(TestSupport.event(#""timestamp":\#(huge)"#))
-        #expect(rejected.rejectionReason == .invalidField)
+        let large = "1" + String(repeating: "0", count: 300)
+        let accepted = TestSupport.run(TestSupport.event(#""properties":{"n":\#(large),"e":1e308,"t":1e-999999}"#))
+        #expect(TestSupport.object(accepted.enriched.first).number("properties.n") == large)
+        #expect(TestSupport.object(accepted.enriched.first).number("properties.e") == "1e308")
+        #expect(TestSupport.object(accepted.enriched.first).number("properties.t") == "1e-999999")
+        for huge in ["1" + String(repeating: "0", count: 400), "1e999999999", "-1.8e308"] {
+            let rejected = TestSupport.run(TestSupport.event(#""properties":{"n":\#(huge)}"#))
+            #expect(rejected.rejectionReason == .invalidJSON, "\(huge)")
+        }
+        let largeTime = TestSupport.run(TestSupport.event(#""timestamp":\#(large)"#))
+        #expect(largeTime.rejectionReason == .invalidField)
     }
 }
 

@@ -16,6 +16,8 @@ public struct JSONParseError: Error, Sendable, Equatable, CustomStringConvertibl
 /// A strict RFC 8259 parser over UTF-8 bytes, built for untrusted input.
 ///
 /// - The full grammar: no comments, no trailing commas, no leading zeros, no NaN/Infinity, no BOM.
+/// - Numbers must lie within the range of a 64-bit float (`1e400` is refused): many strict readers
+///   refuse larger ones, others read them as infinity.
 /// - Strings must be valid UTF-8 (no overlong forms, no encoded surrogates); `\u` escapes must form
 ///   valid scalars, so lone surrogates are rejected.
 /// - Nesting deeper than ``maximumDepth`` is rejected instead of exhausting the stack.
@@ -304,7 +306,9 @@ public struct JSONParser {
     private mutating func parseNumber() throws(JSONParseError) -> JSONNumber {
         let start = index
         var isInteger = true
+        var hasExponent = false
         if peek() == UInt8(ascii: "-") { index += 1 }
+        let integerStart = index
         switch peek() {
         case UInt8(ascii: "0"):
             index += 1
@@ -313,6 +317,7 @@ public struct JSONParser {
         default:
             throw error("invalid number")
         }
+        let integerDigits = index - integerStart
         if peek() == UInt8(ascii: ".") {
             isInteger = false
             index += 1
@@ -320,11 +325,17 @@ public struct JSONParser {
         }
         if let byte = peek(), byte == UInt8(ascii: "e") || byte == UInt8(ascii: "E") {
             isInteger = false
+            hasExponent = true
             index += 1
             if let sign = peek(), sign == UInt8(ascii: "+") || sign == UInt8(ascii: "-") { index += 1 }
             guard try consumeDigits() else { throw error("invalid number: digits expected in the exponent") }
         }
         let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+        // Only an exponent or more than 308 digits can take a number past the largest double, which
+        // many strict readers (orjson, Foundation) refuse and others read as infinity.
+        if hasExponent || integerDigits > 308, Double(text)?.isFinite != true {
+            throw JSONParseError(reason: "number \(text.prefix(32)) is out of the range of a 64-bit float", offset: start)
+        }
         return JSONNumber(text: text, isIntegerLiteral: isInteger)
     }
 
