@@ -181,6 +181,7 @@ struct HostileMixTests {
         try pipeline.generate(count: 5_000, seed: 2)
 
         let service = try pipeline.startService(["--until-caught-up"])
+        defer { service.signal(SIGKILL) }
         let status = await service.waitForExit(timeout: .seconds(180))
         #expect(status == 0, "\(service.log.suffix(2000))")
 
