@@ -7,7 +7,7 @@ export PKG_CONFIG_PATH := $(RDKAFKA_PREFIX)/lib/pkgconfig$(if $(PKG_CONFIG_PATH)
 SWIFT_BUILD_FLAGS := -Xlinker -rpath -Xlinker $(RDKAFKA_PREFIX)/lib
 SWIFT_FORMAT_PATHS := Package.swift Sources Tests Benchmarks
 
-.PHONY: deps build release test lint format run bench clean
+.PHONY: deps build release test soak lint format run bench clean
 
 deps:
 	@scripts/deps
@@ -26,6 +26,10 @@ format:
 
 test: deps
 	@scripts/test $(SWIFT_BUILD_FLAGS)
+
+# Long fault scenarios (a rebalance storm, a paused member), minutes each; not part of `make test`.
+soak: deps
+	@scripts/soak $(SWIFT_BUILD_FLAGS)
 
 run: deps release
 	@scripts/run

@@ -141,7 +141,10 @@ struct FaultInjectionTests {
     /// instead lets the paused member carry on as if it had never left (both members own the
     /// partitions until the next rebalance), so on the test broker only "nothing lost" and the
     /// duplicates can be checked; the loss path itself is covered in memory (PublishStageTests).
-    @Test("the service paused past the session timeout: nothing lost; after a loss, nothing more published")
+    @Test(
+        "the service paused past the session timeout: nothing lost; after a loss, nothing more published",
+        .enabled(if: ProcessInfo.processInfo.environment["TRACKSTREAM_SOAK"] == "1", "a soak scenario (make soak)")
+    )
     func pausedPastSessionTimeout() async throws {
         let broker = try Broker.startPrivate()
         defer { broker.stop() }

@@ -172,6 +172,11 @@ struct TestPipeline {
         try run(trackstreamBinary, ["generate", file, "--count", "\(count)", "--seed", "\(seed)"])
     }
 
+    /// ``generate(count:seed:)`` at `rate` events per second.
+    func generateAtRate(count: Int, rate: Int, seed: Int = 1) throws {
+        try run(trackstreamBinary, ["generate", file, "--count", "\(count)", "--seed", "\(seed)", "--rate", "\(rate)"])
+    }
+
     /// Starts `trackstream run` on this pipeline; each instance gets a metrics port of its own.
     /// `environment` adds variables (a fault to inject, say).
     func startService(
