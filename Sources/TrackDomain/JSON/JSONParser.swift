@@ -334,7 +334,10 @@ public struct JSONParser {
         // Only an exponent or more than 308 digits can take a number past the largest double, which
         // many strict readers (orjson, Foundation) refuse and others read as infinity.
         if hasExponent || integerDigits > 308, Double(text)?.isFinite != true {
-            throw JSONParseError(reason: "number \(text.prefix(32)) is out of the range of a 64-bit float", offset: start)
+            throw JSONParseError(
+                reason: "number \(text.prefix(32)) is out of the range of a 64-bit float",
+                offset: start
+            )
         }
         return JSONNumber(text: text, isIntegerLiteral: isInteger)
     }
