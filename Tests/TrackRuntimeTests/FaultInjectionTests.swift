@@ -60,13 +60,13 @@ struct FaultInjectionTests {
     )
     func crash(at point: String) async throws {
         let pipeline = try await TestPipeline.make(broker: .shared)
-        try pipeline.generate(count: 20_000)
+        try pipeline.generate(count: 10_000)
         let crashing = try pipeline.startService(environment: ["TRACKSTREAM_FAULT": "\(point):3"])
         let status = await crashing.waitForExit(timeout: .seconds(90))
         #expect(status == SIGKILL, "killed at \(point): \(crashing.log.suffix(800))")
         #expect(crashing.log.contains("fault injection: killing the process at \(point)"))
         let outcome = try await Self.account(pipeline, recovery: try await Self.recover(pipeline))
-        #expect(outcome.inputs == 20_000)
+        #expect(outcome.inputs == 10_000)
         #expect(outcome.lost.prefix(5) == [], "\(outcome)")
         print("fault injection: crash at \(point): \(outcome)")
     }
