@@ -306,6 +306,9 @@ final class ConsumerState: Sendable {
         /// Per partition of the current assignment, the next offset the application is owed: the
         /// last delivered record's offset + 1, or where an end-of-partition event said the log ends.
         var positions: [TopicPartition: Int64] = [:]
+        /// Partitions whose position came from an end-of-partition event (no record since), with how
+        /// often a skip after it was repaired (see ``ConsumerState/repairSkipsAfterEnd(in:count:handle:)``).
+        var atEnd: [TopicPartition: Int] = [:]
     }
 
     init(
@@ -406,6 +409,7 @@ final class ConsumerState: Sendable {
         count: Int,
         handle: ClientHandle
     ) {
+        repairSkipsAfterEnd(in: buffer, count: count, handle: handle)
         var records: [UnsafeMutablePointer<rd_kafka_message_t>] = []
         records.reserveCapacity(count)
         var bytes = 0
@@ -429,7 +433,10 @@ final class ConsumerState: Sendable {
                     topic: message.pointee.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? "",
                     partition: message.pointee.partition
                 )
-                pauses.withLock { $0.positions[partition] = message.pointee.offset }
+                pauses.withLock { state in
+                    state.positions[partition] = message.pointee.offset
+                    state.atEnd[partition] = 0
+                }
                 events.yield(.endOfPartition(partition, offset: message.pointee.offset))
             } else {
                 let text = message.pointee.payload.map {
@@ -440,6 +447,69 @@ final class ConsumerState: Sendable {
             rd_kafka_message_destroy(message)
         }
         flush(&records, bytes: bytes, handle: handle)
+    }
+
+    /// Puts back a record librdkafka skips after an end of partition.
+    ///
+    /// librdkafka (at least 2.2 to 2.8) moves a partition's application position to offset + 1 for
+    /// every message of a polled batch, the end-of-partition event's too: one past the end. When the
+    /// partition is then paused and resumed before a later record is delivered (librdkafka pauses the
+    /// whole assignment around every rebalance, also a cooperative one that keeps the partition), the
+    /// fetch restarts there and the first record appended after the end is never delivered. So when a
+    /// partition's first record in a poll lies past the end its last event reported, its records of
+    /// this poll are dropped (nulled in `buffer`) and it is sought back to that end, at most three
+    /// times per end (a log may legitimately have a gap there: a transaction marker, compaction).
+    private func repairSkipsAfterEnd(
+        in buffer: UnsafeMutablePointer<UnsafeMutablePointer<rd_kafka_message_t>?>,
+        count: Int,
+        handle: ClientHandle
+    ) {
+        guard pauses.withLock({ !$0.atEnd.isEmpty }) else { return }
+        var checked: [(topic: OpaquePointer?, partition: Int32)] = []
+        var repairing: [(topic: OpaquePointer?, partition: Int32)] = []
+        var repairs: [TopicPartitionOffset] = []
+        for index in 0..<count {
+            guard let message = buffer[index], message.pointee.err == RD_KAFKA_RESP_ERR_NO_ERROR else { continue }
+            let topic = message.pointee.rkt
+            let number = message.pointee.partition
+            if repairing.contains(where: { $0.topic == topic && $0.partition == number }) {
+                rd_kafka_message_destroy(message)
+                buffer[index] = nil
+                continue
+            }
+            guard !checked.contains(where: { $0.topic == topic && $0.partition == number }) else { continue }
+            checked.append((topic, number))
+            let partition = TopicPartition(
+                topic: topic.map { String(cString: rd_kafka_topic_name($0)) } ?? "",
+                partition: number
+            )
+            let end = pauses.withLock { state -> Int64? in
+                guard let repaired = state.atEnd[partition], let end = state.positions[partition] else { return nil }
+                guard message.pointee.offset > end, repaired < 3 else {
+                    state.atEnd[partition] = nil
+                    return nil
+                }
+                state.atEnd[partition] = repaired + 1
+                return end
+            }
+            guard let end else { continue }
+            logger.info(
+                "the consumer skipped records after the end of a partition; reading them again",
+                metadata: ["partition": "\(partition)", "end": "\(end)", "got": "\(message.pointee.offset)"]
+            )
+            repairing.append((topic, number))
+            repairs.append(TopicPartitionOffset(partition, offset: end))
+            rd_kafka_message_destroy(message)
+            buffer[index] = nil
+        }
+        guard !repairs.isEmpty else { return }
+        let list = NativePartitionList(repairs)
+        if let error = rd_kafka_seek_partitions(handle.pointer, list.pointer, 0) {
+            logger.warning(
+                "seeking back to the end of a partition failed",
+                metadata: ["error": "\(KafkaError(consuming: error, context: "seeking"))"]
+            )
+        }
     }
 
     /// Delivers `records`, `bytes` of keys and values, as one batch.
@@ -488,6 +558,7 @@ final class ConsumerState: Sendable {
                     gaps.append((partition, expected, entry.first))
                 }
                 state.positions[partition] = entry.offset
+                state.atEnd[partition] = nil
             }
             return gaps
         }
@@ -564,7 +635,12 @@ final class ConsumerState: Sendable {
         rebalanceGeneration.add(1, ordering: .acquiringAndReleasing)
         let changed = NativePartitionList.offsets(of: partitions).map(\.topicPartition)
         // An assignment starts from the group's committed offsets, not from earlier positions.
-        pauses.withLock { state in for partition in changed { state.positions[partition] = nil } }
+        pauses.withLock { state in
+            for partition in changed {
+                state.positions[partition] = nil
+                state.atEnd[partition] = nil
+            }
+        }
         let cooperative = String(cString: rd_kafka_rebalance_protocol(handle)) == "COOPERATIVE"
         if code == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS {
             if cooperative {
