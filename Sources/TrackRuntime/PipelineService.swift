@@ -137,17 +137,18 @@ public final class PipelineService: Service {
         // Room after the service's own deadline for the rest of the process to stop.
         let ownDeadline = options.shutdownTimeout - min(.milliseconds(1500), options.shutdownTimeout / 4)
         var tasks: [Task<Void, Never>] = []
-        let ending = await FirstEnding.race { end in
+        let ending: Ending = await FirstResult.race { end in
             tasks.append(
                 Task {
                     await withGracefulShutdownHandler {
                         await stage.run()
                     } onGracefulShutdown: {
-                        shutdown.raise()
-                        Task {
-                            await stage.drain(timeout: drainTimeout)
-                            await consumer.close()
-                        }
+                        shutdown.raise(
+                            closing: Task {
+                                await stage.drain(timeout: drainTimeout)
+                                await consumer.close()
+                            }
+                        )
                     }
                     end(.complete)
                 }
@@ -182,10 +183,24 @@ public final class PipelineService: Service {
             // The consume stage also ends when the stage stopped on an error (a fatal consumer).
             if let failure = await publisher.stopReason { throw failure }
         }
-        if !shutdown.isRaised {
+        if let closing = shutdown.closing {
+            // A shutdown began, perhaps just as the work completed: its drain and close commit;
+            // wait for them, within the bound.
+            let left = shutdown.deadline(after: ownDeadline).map { $0 - .now } ?? .zero
+            await FirstResult.race { end in
+                Task {
+                    await closing.value
+                    end(())
+                }
+                Task {
+                    try? await Task.sleep(for: left)
+                    end(())
+                }
+            }
+        } else {
             // Complete: everything is acknowledged; commit (a replay never does), then leave.
             await publisher.waitUntilIdle()
-            if options.replay == nil { await publisher.commit() }
+            if options.replay == nil { await publisher.commit(timeout: timing.commitTimeout) }
             await consumer.close()
         }
         let remaining = shutdown.deadline(after: ownDeadline).map { $0 - .now } ?? options.shutdownTimeout
@@ -256,19 +271,27 @@ extension PipelineService {
 
 /// Set once a graceful shutdown has begun (the consumer is closing: no more commits through it).
 private final class ShutdownFlag: Sendable {
-    private let state = Mutex<(raisedAt: ContinuousClock.Instant?, waiters: [CheckedContinuation<Void, Never>])>(
-        (nil, [])
-    )
+    private let state = Mutex<
+        (
+            raisedAt: ContinuousClock.Instant?, closing: Task<Void, Never>?,
+            waiters: [CheckedContinuation<Void, Never>]
+        )
+    >((nil, nil, []))
 
-    func raise() {
+    /// Raises the flag; `closing` is the drain and close the shutdown runs.
+    func raise(closing: Task<Void, Never>) {
         let waiters = state.withLock { state in
             guard state.raisedAt == nil else { return [CheckedContinuation<Void, Never>]() }
             state.raisedAt = .now
+            state.closing = closing
             defer { state.waiters = [] }
             return state.waiters
         }
         for waiter in waiters { waiter.resume() }
     }
+
+    /// The shutdown's drain and close, once raised.
+    var closing: Task<Void, Never>? { state.withLock { $0.closing } }
 
     var isRaised: Bool { state.withLock { $0.raisedAt != nil } }
 
@@ -297,35 +320,6 @@ private enum Ending: Sendable {
     case failed(KafkaError)
     /// A graceful shutdown did not finish within its bound.
     case overran
-}
-
-/// The first of several concurrent endings; the others are left to finish (or not) on their own,
-/// so that a step stuck in librdkafka cannot hold the process past its shutdown bound.
-private enum FirstEnding {
-    /// Calls `start` with the function that ends the race; returns the first ending given to it.
-    static func race(_ start: (@escaping @Sendable (Ending) -> Void) -> Void) async -> Ending {
-        await withCheckedContinuation { continuation in
-            let once = ResumeOnce(continuation)
-            start { ending in once.resume(ending) }
-        }
-    }
-}
-
-/// Resumes a continuation on the first call only.
-private final class ResumeOnce: Sendable {
-    private let continuation: Mutex<CheckedContinuation<Ending, Never>?>
-
-    init(_ continuation: CheckedContinuation<Ending, Never>) {
-        self.continuation = Mutex(continuation)
-    }
-
-    func resume(_ ending: Ending) {
-        let taken = continuation.withLock { continuation in
-            defer { continuation = nil }
-            return continuation
-        }
-        taken?.resume(returning: ending)
-    }
 }
 
 /// Why the service stopped other than on a Kafka error.

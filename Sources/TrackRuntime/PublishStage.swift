@@ -42,8 +42,10 @@ actor PublishStage {
     /// Chunks released in order by the sequencer, not yet handed to the producer.
     private var ready: [ProcessedWork] = []
     private var inFlight: [WorkID: Chunk] = [:]
-    /// Chunks with records waiting to be sent again: nothing later is handed over meanwhile.
-    private var retrying: Set<WorkID> = []
+    /// Chunks whose failed records wait out their backoff: nothing later is handed over meanwhile.
+    private var backingOff: Set<WorkID> = []
+    /// Records whose backoff is over, to be sent again before anything else, oldest chunk first.
+    private var dueRetries: [WorkID: (messages: [ProducerMessage], origins: [UndeliveredOutputs.Origin])] = [:]
     private var isHandingOver = false
     private var waiters: [Waiter] = []
     private var nextWaiterID = 0
@@ -100,19 +102,30 @@ actor PublishStage {
     func submit(_ work: ProcessedWork) async {
         let due = sequencer.accept(work)
         guard !due.isEmpty else { return }
+        for chunk in due { budget.sequenced(chunk.outputBytes) }
         budget.setOldestOpen(sequencer.next.sequence)
         ready += due
         await handOver()
     }
 
-    /// Hands ready chunks to the producer in order, unless a retry holds them back.
+    /// The one place records are handed to the sink, so that calls never overlap: first the retries
+    /// whose backoff is over, oldest chunk first, then ready chunks in order, unless a retry is
+    /// still backing off.
     private func handOver() async {
         guard !isHandingOver else { return }
         isHandingOver = true
-        while retrying.isEmpty, !isAbandoned, failure == nil, !ready.isEmpty {
+        while !isAbandoned, failure == nil {
+            if let id = dueRetries.keys.min(), let retry = dueRetries.removeValue(forKey: id) {
+                await send(.messages(retry.messages, retry.origins), of: id)
+                // The send holds its own count now; the retry's placeholder goes.
+                inFlight[id]?.outstanding -= 1
+                finishIfDone(id)
+                continue
+            }
+            guard backingOff.isEmpty, !ready.isEmpty else { break }
             let work = ready.removeFirst()
             guard let publishable = sequencer.publishable(work) else {
-                budget.released(work.outputBytes, published: false)
+                budget.finished(work.outputBytes, sequenced: true)
                 continue
             }
             var next = PerPartition<Int64>()
@@ -128,7 +141,6 @@ actor PublishStage {
             )
             offsets.begin(work.id, nextOffsets: nextOffsets)
             inFlight[work.id] = Chunk(work: publishable, partitions: Set(nextOffsets.keys), handedOverAt: .now)
-            budget.published(work.outputBytes)
             accounting.recordInFlight(inFlight.count)
             await send(.outputs(publishable.output), of: work.id)
             FaultInjection.pass(.handedOver)
@@ -188,21 +200,21 @@ actor PublishStage {
                 chunk.isDoomed = true
             }
         }
+        inFlight[id] = chunk
         if chunk.isDoomed || isAbandoned {
             // Never finishes: no offset is stored for what it could not deliver.
-            inFlight[id] = chunk
             notifyWaiters()
             return
         }
+        (resend, origins) = owned(resend, origins, of: chunk.work)
         if resend.isEmpty {
-            inFlight[id] = chunk
-            if chunk.outstanding == 0 { finish(id) }
+            finishIfDone(id)
             return
         }
         chunk.attempt += 1
-        chunk.outstanding += 1
-        inFlight[id] = chunk
-        retrying.insert(id)
+        inFlight[id]?.attempt = chunk.attempt
+        inFlight[id]?.outstanding += 1  // a placeholder for the retry, until it is sent
+        backingOff.insert(id)
         accounting.recordRetries(
             resend.count,
             of: report.failures.count,
@@ -212,17 +224,46 @@ actor PublishStage {
         let backoff = min(timing.firstBackoff * (1 << min(chunk.attempt - 1, 16)), timing.maximumBackoff)
         Task {
             try? await Task.sleep(for: backoff)
-            await self.resend(resend, origins: origins, of: id)
+            await self.retryDue(resend, origins: origins, of: id)
         }
     }
 
-    private func resend(_ messages: [ProducerMessage], origins: [UndeliveredOutputs.Origin], of id: WorkID) async {
-        guard inFlight[id] != nil else { return }
-        inFlight[id]?.outstanding -= 1
-        retrying.remove(id)
-        guard !isAbandoned, failure == nil else { return notifyWaiters() }
-        await send(.messages(messages, origins), of: id)
+    /// A retry's backoff is over: it goes before anything else, unless its partitions are no longer
+    /// this member's (their next owner reads them again).
+    private func retryDue(_ messages: [ProducerMessage], origins: [UndeliveredOutputs.Origin], of id: WorkID) async {
+        backingOff.remove(id)
+        guard let chunk = inFlight[id], !isAbandoned, failure == nil else { return notifyWaiters() }
+        let (messages, origins) = owned(messages, origins, of: chunk.work)
+        if messages.isEmpty {
+            inFlight[id]?.outstanding -= 1
+            finishIfDone(id)
+        } else {
+            dueRetries[id] = (messages, origins)
+        }
         await handOver()
+    }
+
+    /// The records among `messages` whose input partition this member still owns.
+    private func owned(
+        _ messages: [ProducerMessage],
+        _ origins: [UndeliveredOutputs.Origin],
+        of work: ProcessedWork
+    ) -> ([ProducerMessage], [UndeliveredOutputs.Origin]) {
+        var kept: ([ProducerMessage], [UndeliveredOutputs.Origin]) = ([], [])
+        for (message, origin) in zip(messages, origins) {
+            let input = work.inputs[origin.input]
+            let partition = TopicPartition(topic: undelivered.inputTopic, partition: input.partition)
+            guard sequencer.mayStoreOffsets(for: partition) else { continue }
+            kept.0.append(message)
+            kept.1.append(origin)
+        }
+        return kept
+    }
+
+    /// Finishes the chunk when nothing of it is outstanding.
+    private func finishIfDone(_ id: WorkID) {
+        guard let chunk = inFlight[id], chunk.outstanding == 0, !chunk.isDoomed, !isAbandoned else { return }
+        finish(id)
     }
 
     /// The input and kind of the output at `index` of what `sent` sent.
@@ -249,7 +290,7 @@ actor PublishStage {
     /// Every output of the chunk is acknowledged: its offsets may be stored.
     private func finish(_ id: WorkID) {
         guard let chunk = inFlight.removeValue(forKey: id) else { return }
-        budget.released(chunk.work.outputBytes, published: true)
+        budget.finished(chunk.work.outputBytes, sequenced: true)
         let storable = offsets.complete(id, partitions: chunk.partitions).filter {
             sequencer.mayStoreOffsets(for: $0.topicPartition)
         }
@@ -268,6 +309,7 @@ actor PublishStage {
     func stop(_ error: KafkaError) {
         guard failure == nil else { return }
         failure = error
+        budget.open()
         logger.critical("stopping", metadata: ["error": "\(error)"])
         notifyWaiters()
     }
@@ -314,28 +356,26 @@ actor PublishStage {
         notifyWaiters()
     }
 
-    /// Commits the stored offsets now; gives up waiting after `timeout` (the commit may still land).
+    /// Commits the stored offsets now; gives up waiting after `timeout` (the commit may still land:
+    /// librdkafka's commit blocks a thread of its own and cannot be cancelled).
     func commit(timeout: Duration? = nil) async {
         let started = ContinuousClock.now
         let store = offsetStore
-        let result = await withTaskGroup(of: Result<Void, KafkaError>?.self) { group in
-            group.addTask {
+        let result: Result<Void, KafkaError>? = await FirstResult.race { end in
+            Task {
                 do throws(KafkaError) {
                     try await store.commit()
-                    return .success(())
+                    end(.success(()))
                 } catch {
-                    return .failure(error)
+                    end(.failure(error))
                 }
             }
             if let timeout {
-                group.addTask {
+                Task {
                     try? await Task.sleep(for: timeout)
-                    return nil
+                    end(nil)
                 }
             }
-            let first = await group.next() ?? nil
-            group.cancelAll()
-            return first
         }
         switch result {
         case .success?: accounting.recordCommit(since: started)
@@ -399,7 +439,7 @@ actor PublishStage {
 
     private func isIdle(for partitions: Set<TopicPartition>?) -> Bool {
         if let partitions { return !offsets.hasPending(in: partitions) }
-        return inFlight.isEmpty && ready.isEmpty && !sequencer.isHolding && !isHandingOver
+        return inFlight.isEmpty && ready.isEmpty && dueRetries.isEmpty && !sequencer.isHolding && !isHandingOver
     }
 
     private func notifyWaiters() {

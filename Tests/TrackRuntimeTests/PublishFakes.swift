@@ -1,3 +1,4 @@
+import Dispatch
 import Kafka
 import Logging
 import Synchronization
@@ -131,8 +132,19 @@ final class RecordingOffsetStore: OffsetStore {
         }
     }
 
+    /// Waits `commitDelay` whatever happens, as librdkafka's blocking commit does (it cannot be
+    /// cancelled), then records the commit.
     func commit() async throws(KafkaError) {
-        if commitDelay > .zero { try? await Task.sleep(for: commitDelay) }
+        if commitDelay > .zero {
+            let milliseconds =
+                Int(commitDelay.components.seconds * 1000)
+                + Int(commitDelay.components.attoseconds / 1_000_000_000_000_000)
+            await withCheckedContinuation { continuation in
+                DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(milliseconds)) {
+                    continuation.resume()
+                }
+            }
+        }
         state.withLock { $0.append(.committed) }
     }
 }
@@ -231,8 +243,8 @@ enum PublishFixture {
     }
 
     static func stage(
-        sink: ScriptedSink,
-        store: RecordingOffsetStore,
+        sink: any RecordSink,
+        store: any OffsetStore,
         timing: PublishStage.Timing = PublishStage.Timing(
             firstBackoff: .milliseconds(5),
             maximumBackoff: .milliseconds(20),

@@ -235,4 +235,72 @@ struct PublishStageTests {
         #expect(await second.stopReason?.isFatal == true)
         #expect(store.events.isEmpty)
     }
+
+    @Test("a later chunk is not handed over while a retry is being handed over (calls to the sink never overlap)")
+    func retryHandOverKeepsOrder() async throws {
+        let sink = SlowRetrySink()
+        let store = RecordingOffsetStore()
+        var timing = PublishStage.Timing()
+        timing.firstBackoff = .milliseconds(5)
+        let stage = Fixture.stage(sink: sink, store: store, timing: timing)
+        await stage.assign(Fixture.partitions(0), generation: 1)
+        await stage.submit(Fixture.chunk(1, [(0, 0), (0, 1)]))
+        try #require(await sink.inner.waitForSends(1))
+        await sink.inner.acknowledge(0, failing: [1: TestErrors.topicAuthorizationFailed])
+        try? await Task.sleep(for: .milliseconds(100))  // the backoff is over: the retry is being handed over
+        await stage.submit(Fixture.chunk(2, [(0, 2)]))
+        try #require(await sink.inner.waitForSends(3))
+        #expect(sink.inner.sends.map(Self.values) == [["0:0:0", "0:1:0"], ["0:1:0"], ["0:2:0"]])
+    }
+
+    @Test("a revocation's commit gives up after its timeout, even when the commit cannot be cancelled")
+    func commitTimeout() async throws {
+        var timing = PublishStage.Timing()
+        timing.revocationTimeout = .milliseconds(50)
+        timing.commitTimeout = .milliseconds(100)
+        let stage = Fixture.stage(
+            sink: ScriptedSink(),
+            store: RecordingOffsetStore(commitDelay: .seconds(3)),
+            timing: timing
+        )
+        await stage.assign(Fixture.partitions(0), generation: 1)
+        let started = ContinuousClock.now
+        await stage.revoke(Fixture.partitions(0))
+        #expect(ContinuousClock.now - started < .seconds(1))
+    }
+
+    @Test("after a revocation gives up, its partition's outputs are not sent again, and others are not held back")
+    func noRetryAfterRevocation() async throws {
+        let sink = ScriptedSink()
+        var timing = PublishStage.Timing()
+        timing.firstBackoff = .milliseconds(5)
+        timing.maximumBackoff = .milliseconds(5)
+        timing.revocationTimeout = .milliseconds(50)
+        let stage = Fixture.stage(sink: sink, store: RecordingOffsetStore(), timing: timing)
+        await stage.assign(Fixture.partitions(0, 1), generation: 1)
+        await stage.submit(Fixture.chunk(1, [(0, 0)]))
+        try #require(await sink.waitForSends(1))
+        await sink.acknowledge(0, failing: [0: TestErrors.topicAuthorizationFailed])
+        try #require(await sink.waitForSends(2))
+        await stage.revoke(Fixture.partitions(0))
+        let afterRevocation = sink.sends.count
+        await sink.acknowledge(afterRevocation - 1, failing: [0: TestErrors.topicAuthorizationFailed])
+        #expect(await !sink.waitForSends(afterRevocation + 1, timeout: .milliseconds(300)), "sent again")
+        await stage.submit(Fixture.chunk(2, [(1, 0)]))
+        #expect(await sink.waitForSends(afterRevocation + 1, timeout: .seconds(2)), "partition 1 held back")
+    }
+}
+
+/// A sink whose retries (copied records) take a while to hand over, as a producer with a full queue.
+final class SlowRetrySink: RecordSink {
+    let inner = ScriptedSink()
+
+    func send(_ batch: ProducerBatch) async throws(KafkaError) -> PendingAcknowledgements {
+        try await inner.send(batch)
+    }
+
+    func send(_ messages: [ProducerMessage]) async throws(KafkaError) -> PendingAcknowledgements {
+        try? await Task.sleep(for: .milliseconds(300))
+        return try await inner.send(messages)
+    }
 }

@@ -1,4 +1,5 @@
 import Kafka
+import Synchronization
 import Testing
 
 @testable import TrackRuntime
@@ -73,36 +74,106 @@ struct SequencerTests {
         #expect(!tracker.hasPending(in: [p0]))
     }
 
-    @Test("the output budget: later batches wait at the limit, the oldest goes on while little is published")
+    @Test("the output budget: later batches wait at the limit, the oldest goes on while little is sequenced")
     func budget() async {
         let budget = OutputBudget(limit: 1000)
+        let chunk = budget.chunkBytes
         await budget.waitForRoom(sequence: 1)
+        #expect(budget.alive == chunk, "room is reserved")
         budget.produced(1200)
+        #expect(budget.alive == 1200)
         let later = Task {
             await budget.waitForRoom(sequence: 2)
             return ContinuousClock.now
         }
-        await budget.waitForRoom(sequence: 1)  // the oldest: nothing published, so it goes on
+        await budget.waitForRoom(sequence: 1)  // the oldest: nothing sequenced, so it goes on
+        budget.produced(0)
         try? await Task.sleep(for: .milliseconds(30))
         let released = ContinuousClock.now
-        budget.published(1200)
-        budget.released(1200, published: true)
+        budget.sequenced(1200)
+        budget.finished(1200, sequenced: true)
         #expect(await later.value >= released, "batch 2 waited until the bytes were released")
-        // With the limit published and unacknowledged, even the oldest batch waits for the broker.
-        budget.produced(1200)
-        budget.published(1200)
+        budget.produced(0)
+        // With the limit sequenced and unacknowledged, even the oldest batch waits for the broker.
         budget.setOldestOpen(3)
+        await budget.waitForRoom(sequence: 3)
+        budget.produced(1200)
+        budget.sequenced(1200)
         let oldest = Task {
             await budget.waitForRoom(sequence: 3)
             return ContinuousClock.now
         }
         try? await Task.sleep(for: .milliseconds(30))
         let acknowledged = ContinuousClock.now
-        budget.released(1200, published: true)
+        budget.finished(1200, sequenced: true)
         #expect(await oldest.value >= acknowledged)
-        budget.produced(5000)
-        budget.published(5000)
         budget.open()
         await budget.waitForRoom(sequence: 9)
     }
+
+    @Test("waiters are let in one at a time, each reserving a chunk: one freed byte starts one chunk, not ten")
+    func budgetAdmitsOneAtATime() async {
+        let budget = OutputBudget(limit: 1000)
+        await budget.waitForRoom(sequence: 1)
+        budget.produced(1000)
+        budget.sequenced(1000)
+        budget.setOldestOpen(2)
+        let started = Counter()
+        for sequence in 3...12 {
+            Task {
+                await budget.waitForRoom(sequence: UInt64(sequence))
+                started.increment()
+            }
+        }
+        try? await Task.sleep(for: .milliseconds(50))
+        #expect(started.value == 0)
+        budget.finished(1, sequenced: true)
+        try? await Task.sleep(for: .milliseconds(50))
+        #expect(started.value == 1)
+        budget.open()
+    }
+
+    @Test("while a retry holds hand-over, later batches stop writing at about twice the limit")
+    func budgetWhileRetrying() async throws {
+        let sink = ScriptedSink()
+        var timing = PublishStage.Timing()
+        timing.firstBackoff = .seconds(30)
+        let budget = OutputBudget(limit: 100 * 1024)
+        let stage = PublishFixture.stage(sink: sink, store: RecordingOffsetStore(), timing: timing, budget: budget)
+        await stage.assign(PublishFixture.partitions(0), generation: 1)
+        await budget.waitForRoom(sequence: 1)
+        let first = PublishFixture.chunk(1, [(0, 0)])
+        budget.produced(first.outputBytes)
+        await stage.submit(first)
+        try #require(await sink.waitForSends(1))
+        await sink.acknowledge(0, failing: [0: TestErrors.topicAuthorizationFailed])
+        try? await Task.sleep(for: .milliseconds(30))
+        var written = 0
+        for sequence in UInt64(2)...200 {
+            let admitted = Counter()
+            Task {
+                await budget.waitForRoom(sequence: sequence)
+                admitted.increment()
+            }
+            try? await Task.sleep(for: .milliseconds(10))
+            guard admitted.value == 1 else { break }
+            let chunk = PublishFixture.chunk(sequence, (0..<600).map { (0, Int64(sequence * 1000) + $0) })
+            budget.produced(chunk.outputBytes)
+            await stage.submit(chunk)
+            written += 1
+        }
+        #expect(written < 199, "hand-over is held, so writing stops")
+        #expect(
+            budget.alive <= 2 * budget.limit + 2 * budget.chunkBytes,
+            "alive \(budget.alive) after \(written) batches"
+        )
+        budget.open()
+    }
+}
+
+/// A thread-safe count for tests.
+final class Counter: Sendable {
+    private let count = Mutex(0)
+    var value: Int { count.withLock { $0 } }
+    func increment() { count.withLock { $0 += 1 } }
 }

@@ -1,26 +1,30 @@
 import Synchronization
 
-/// The bytes of outputs alive in the service, produced by the processing workers and not yet
+/// The bytes of outputs alive in the service, written by the processing workers and not yet
 /// acknowledged, and the rule that keeps them bounded without a deadlock.
 ///
-/// A worker asks for room before each chunk it writes (``waitForRoom(sequence:)``) and reports the
-/// chunk's size once written (``produced(_:)``); the publish stage reports chunks handed to the
-/// producer (``published(_:)``) and acknowledged or dropped (``released(_:published:)``).
+/// A worker asks for room before each chunk it writes (``waitForRoom(sequence:)``), which reserves a
+/// chunk's worth, and reports the chunk's size once written (``produced(_:)``); the publish stage
+/// reports chunks the sequencer released in order (``sequenced(_:)``), whether handed to the producer
+/// yet or waiting behind a retry, and chunks acknowledged or dropped (``finished(_:sequenced:)``).
 ///
 /// The rule: a chunk may start while fewer than ``limit`` bytes are alive. Chunks are published in
 /// consumption order, though, so the chunks of later batches can fill the budget while the oldest
 /// batch, which they wait behind, still has chunks to write: the oldest batch not yet released may
-/// therefore also start a chunk while fewer than ``limit`` bytes are *published* (those are freed by
-/// the broker's acknowledgements alone). So at most about twice the limit, plus one chunk per worker,
-/// is ever alive, and the oldest batch can always make progress.
+/// therefore also start a chunk while fewer than ``limit`` bytes are *sequenced* (those are freed by
+/// the broker's acknowledgements alone). Waiters are admitted one at a time, each reserving a chunk.
+/// So at most about twice the limit plus a chunk is ever alive, and the oldest batch can always make
+/// progress.
 final class OutputBudget: Sendable {
     /// The bytes alive above which new chunks wait.
     let limit: Int
+    /// The size at which a worker ends a chunk and starts the next: an eighth of the limit.
+    let chunkBytes: Int
     private let state: Mutex<State>
 
     private struct State {
         var alive = 0
-        var published = 0
+        var sequenced = 0
         /// The oldest batch whose chunks are not all released by the sequencer.
         var oldestOpen: UInt64 = 1
         /// Set on shutdown: nobody waits any more.
@@ -28,41 +32,47 @@ final class OutputBudget: Sendable {
         var waiters: [(sequence: UInt64, continuation: CheckedContinuation<Void, Never>)] = []
 
         func mayStart(_ sequence: UInt64, limit: Int) -> Bool {
-            isOpen || alive < limit || (sequence <= oldestOpen && published < limit)
+            isOpen || alive < limit || (sequence <= oldestOpen && sequenced < limit)
         }
 
-        /// Removes and returns the waiters that may start now.
-        mutating func takeStartable(limit: Int) -> [CheckedContinuation<Void, Never>] {
-            var ready: [CheckedContinuation<Void, Never>] = []
+        /// Admits the waiters that may start now, in order, reserving a chunk for each.
+        mutating func admit(limit: Int, chunk: Int) -> [CheckedContinuation<Void, Never>] {
+            var admitted: [CheckedContinuation<Void, Never>] = []
             var remaining: [(sequence: UInt64, continuation: CheckedContinuation<Void, Never>)] = []
             for waiter in waiters {
                 if mayStart(waiter.sequence, limit: limit) {
-                    ready.append(waiter.continuation)
+                    alive += chunk
+                    admitted.append(waiter.continuation)
                 } else {
                     remaining.append(waiter)
                 }
             }
             waiters = remaining
-            return ready
+            return admitted
         }
     }
 
     init(limit: Int) {
         self.limit = max(1, limit)
+        chunkBytes = max(64 * 1024, self.limit / 8)
         state = Mutex(State())
     }
 
-    /// The size at which a worker ends a chunk and starts the next: an eighth of the limit.
-    var chunkBytes: Int { max(64 * 1024, limit / 8) }
-
-    /// Returns when a chunk of batch `sequence` may be written.
+    /// Returns when a chunk of batch `sequence` may be written, with a chunk's worth reserved.
     func waitForRoom(sequence: UInt64) async {
-        let limit = self.limit
-        let startsNow = state.withLock { $0.mayStart(sequence, limit: limit) }
+        let (limit, chunk) = (self.limit, chunkBytes)
+        let startsNow = state.withLock { state -> Bool in
+            guard state.mayStart(sequence, limit: limit) else { return false }
+            state.alive += chunk
+            return true
+        }
         if startsNow { return }
         await withCheckedContinuation { continuation in
             let resumeNow = state.withLock { state -> Bool in
-                if state.mayStart(sequence, limit: limit) { return true }
+                if state.mayStart(sequence, limit: limit) {
+                    state.alive += chunk
+                    return true
+                }
                 state.waiters.append((sequence, continuation))
                 return false
             }
@@ -70,44 +80,46 @@ final class OutputBudget: Sendable {
         }
     }
 
-    /// A chunk of `bytes` was written.
+    /// A chunk of `bytes` was written in the room ``waitForRoom(sequence:)`` reserved.
     func produced(_ bytes: Int) {
-        state.withLock { $0.alive += bytes }
+        let chunk = chunkBytes
+        update { $0.alive += bytes - chunk }
     }
 
-    /// A chunk of `bytes` was handed to the producer.
-    func published(_ bytes: Int) {
-        state.withLock { $0.published += bytes }
+    /// A chunk of `bytes` was released by the sequencer, in order.
+    func sequenced(_ bytes: Int) {
+        state.withLock { $0.sequenced += bytes }
     }
 
-    /// A chunk of `bytes` is gone: acknowledged, or dropped (`published` says whether it had been
-    /// handed to the producer).
-    func released(_ bytes: Int, published wasPublished: Bool) {
-        resume { state in
+    /// A chunk of `bytes` is gone: acknowledged, or dropped (`sequenced` says whether the sequencer
+    /// had released it).
+    func finished(_ bytes: Int, sequenced wasSequenced: Bool) {
+        update { state in
             state.alive -= bytes
-            if wasPublished { state.published -= bytes }
+            if wasSequenced { state.sequenced -= bytes }
         }
     }
 
     /// Every chunk of batches before `sequence` has been released by the sequencer.
     func setOldestOpen(_ sequence: UInt64) {
-        resume { $0.oldestOpen = sequence }
+        update { $0.oldestOpen = sequence }
     }
 
-    /// Ends every wait, now and later: for a shutdown, when nothing more will be acknowledged.
+    /// Ends every wait, now and later: for a shutdown or a stop, when nothing more will be
+    /// acknowledged.
     func open() {
-        resume { $0.isOpen = true }
+        update { $0.isOpen = true }
     }
 
-    /// Bytes alive now.
+    /// Bytes alive now, reservations included.
     var alive: Int { state.withLock { $0.alive } }
 
-    private func resume(after change: (inout State) -> Void) {
-        let limit = self.limit
-        let ready = state.withLock { state in
+    private func update(_ change: (inout State) -> Void) {
+        let (limit, chunk) = (self.limit, chunkBytes)
+        let admitted = state.withLock { state in
             change(&state)
-            return state.takeStartable(limit: limit)
+            return state.admit(limit: limit, chunk: chunk)
         }
-        for continuation in ready { continuation.resume() }
+        for continuation in admitted { continuation.resume() }
     }
 }
