@@ -45,27 +45,51 @@ public enum KnownBugs {
     /// Only the fuzzing thread touches the counts: libFuzzer runs one input at a time per process.
     nonisolated(unsafe) private static var counts = [Int](repeating: 0, count: KnownBug.allCases.count)
     nonisolated(unsafe) private static var reportInstalled = false
+    /// The bugs already counted for the current input: a count is of inputs, not of symptoms.
+    nonisolated(unsafe) private static var seenInInput = Set<KnownBug>()
 
-    /// Records one sighting of `bug`, or stops the run when skips are off.
+    /// Starts a new input: every target calls it first.
+    public static func beginInput() {
+        if !seenInInput.isEmpty { seenInInput.removeAll(keepingCapacity: true) }
+    }
+
+    /// Records that the current input shows `bug`, or stops the run when skips are off.
     public static func skip(_ bug: KnownBug, _ detail: @autoclosure () -> String) {
         if strict { violation("known bug \(bug.name): \(detail())") }
         if !reportInstalled {
             reportInstalled = true
             atexit { KnownBugs.report() }
         }
+        guard seenInInput.insert(bug).inserted else { return }
         counts[bug.rawValue] += 1
         if counts[bug.rawValue] == 1 {
             printError("fuzz: skipping the known bug \(bug.name) (first seen: \(detail().prefix(200)))")
         }
     }
 
-    /// Prints one line per known bug that was seen: `fuzz: known bug total-inf skipped 12 times`.
+    /// Prints one line per known bug that was seen: `fuzz: known bug total-inf skipped 12 times` (12
+    /// inputs), and
+    /// appends `total-inf 12` to the file `FUZZ_KNOWN_BUG_LOG` names, if any: libFuzzer's fork mode runs
+    /// many processes whose output it does not keep, and scripts/fuzz adds their counts up from there.
     public static func report() {
+        var lines = ""
         for bug in KnownBug.allCases where counts[bug.rawValue] > 0 {
             printError("fuzz: known bug \(bug.name) skipped \(counts[bug.rawValue]) times")
+            lines += "\(bug.name) \(counts[bug.rawValue])\n"
         }
+        guard !lines.isEmpty, let path = getenv("FUZZ_KNOWN_BUG_LOG") else { return }
+        let file = open(path, O_WRONLY | O_APPEND | O_CREAT, 0o644)
+        guard file >= 0 else { return }
+        lines.withUTF8 { bytes in _ = write(file, bytes.baseAddress, bytes.count) }
+        close(file)
     }
 }
+
+/// Whether `FUZZ_PRINT=1` asks a target to print what it produced, for looking into a reproducer.
+public let printOutputs: Bool = {
+    guard let value = getenv("FUZZ_PRINT") else { return false }
+    return String(cString: value) == "1"
+}()
 
 /// Writes one line to standard error, unbuffered, next to libFuzzer's own lines.
 public func printError(_ line: String) {

@@ -138,9 +138,11 @@ private struct Validator {
         return .other
     }
 
+    /// `true`, `false` or `null`; a failure points at the token's first byte, where `nan` starts too.
     mutating func literal(_ word: String) throws(StrictJSON.Failure) {
+        let start = index
         for expected in word.utf8 {
-            guard peek() == expected else { throw syntax("invalid literal") }
+            guard peek() == expected else { throw .syntax(offset: start, reason: "invalid literal") }
             index += 1
         }
     }

@@ -14,6 +14,7 @@ import TrackDomain
 ///   `JSONWriter` writes for its value.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    KnownBugs.beginInput()
     let bytes = UnsafeRawBufferPointer(start: data, count: size)
     let strict = StrictJSON.validate(bytes, maximumDepth: JSONParser.maximumDepth)
     let parsed = Result { () throws(JSONParseError) in try JSONParser.parse(bytes) }

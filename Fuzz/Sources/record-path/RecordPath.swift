@@ -21,6 +21,7 @@ import TrackDomain
 ///   on a fresh one, and one by one through `process(value:source:)`.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    KnownBugs.beginInput()
     var input = FuzzInput(data, size)
     let control = input.byte()
     let timestamp = kafkaTimestamp(control & 7, &input)
@@ -32,6 +33,12 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     }
 
     let first = run(values, sources, on: &longLived)
+    if printOutputs {
+        for (index, record) in first.enumerated() {
+            printError("record \(index): \(record.outcome)")
+            for output in record.outputs { printError("  \(output.kind): \(excerpt(output.value, limit: 4000))") }
+        }
+    }
     for (index, record) in first.enumerated() {
         check(record, value: values[index])
     }
