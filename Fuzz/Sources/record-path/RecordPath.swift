@@ -6,8 +6,9 @@ import TrackDomain
 ///
 /// Input: a control byte, then the values, one per line (at most ``maximumRecords``). The control byte
 /// picks the Kafka timestamp (its low 3 bits: none, `Int64.min`, `Int64.max`, 0, -1, eight more input
-/// bytes, a 2026 time, or that time minus one input byte of days) and, when its top four bits are all
-/// set, makes the first record a tombstone (no value).
+/// bytes, a 2026 time, or that time minus one input byte of days); its bit 3 replaces every number of
+/// the values by a limit value (``limitNumbers``); when its top four bits are all set, the first record
+/// is a tombstone (no value).
 ///
 /// Properties checked for every record:
 /// - exactly one of "enriched events written" and "a rejection written", and the buffer's records
@@ -27,6 +28,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let timestamp = kafkaTimestamp(control & 7, &input)
     var values: [[UInt8]?] = input.rest.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
         .prefix(maximumRecords).map { Array($0) }
+    if control & 0x08 != 0 { values = values.map { $0.map(withLimitNumbers) } }
     if control & 0xF0 == 0xF0, !values.isEmpty { values[0] = nil }
     let sources = values.indices.map {
         SourceCoordinates(topic: "track.raw", partition: 3, offset: 1000 + Int64($0), timestamp: timestamp)
@@ -60,6 +62,47 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         }
     }
     return 0
+}
+
+/// Numbers at the limits of `Double` and `Int64`, where conversions overflow, lose precision or
+/// underflow. Random mutation rarely writes them digit by digit; ``withLimitNumbers(_:)`` puts them
+/// where the input has numbers, as AFL puts its "interesting values" into integers.
+let limitNumbers: [String] = [
+    "0", "-1", "1e308", "-1e308", "1.7976931348623157e308", "1e309", "5e-324", "1e-400",
+    "9007199254740992", "9007199254740993", "4611686018427387904", "4611686018427387905",
+    "9223372036854775807", "9223372036854775808", "-9223372036854775808", "100000000000", "99999999999.9995",
+]
+
+/// `value` with each number outside strings replaced by a ``limitNumbers`` entry that the number's own
+/// bytes choose (their sum), so that mutating a digit picks another entry.
+func withLimitNumbers(_ value: [UInt8]) -> [UInt8] {
+    var output: [UInt8] = []
+    output.reserveCapacity(value.count + 64)
+    var index = 0
+    var inString = false
+    while index < value.count {
+        let byte = value[index]
+        if inString {
+            if byte == UInt8(ascii: "\\") {
+                output.append(contentsOf: value[index..<min(index + 2, value.count)])
+                index += 2
+                continue
+            }
+            if byte == UInt8(ascii: "\"") { inString = false }
+        } else if byte == UInt8(ascii: "\"") {
+            inString = true
+        } else if byte == UInt8(ascii: "-") || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) {
+            var end = index + 1
+            while end < value.count, "0123456789.eE+-".utf8.contains(value[end]) { end += 1 }
+            let choice = value[index..<end].reduce(0) { $0 &+ Int($1) }
+            output.append(contentsOf: limitNumbers[choice % limitNumbers.count].utf8)
+            index = end
+            continue
+        }
+        output.append(byte)
+        index += 1
+    }
+    return output
 }
 
 /// The largest total size of the outputs of one input record, keys included.
