@@ -73,8 +73,9 @@ let limitNumbers: [String] = [
     "9223372036854775807", "9223372036854775808", "-9223372036854775808", "100000000000", "99999999999.9995",
 ]
 
-/// `value` with each number outside strings replaced by a ``limitNumbers`` entry that the number's own
-/// bytes choose (their sum), so that mutating a digit picks another entry.
+/// `value` with numbers outside strings replaced by ``limitNumbers`` entries that each number's own
+/// bytes choose (their sum), so that mutating a digit picks another entry; about half the choices keep
+/// the number, since one invalid number (a quantity of 0) rejects the whole event.
 func withLimitNumbers(_ value: [UInt8]) -> [UInt8] {
     var output: [UInt8] = []
     output.reserveCapacity(value.count + 64)
@@ -94,8 +95,13 @@ func withLimitNumbers(_ value: [UInt8]) -> [UInt8] {
         } else if byte == UInt8(ascii: "-") || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) {
             var end = index + 1
             while end < value.count, "0123456789.eE+-".utf8.contains(value[end]) { end += 1 }
-            let choice = value[index..<end].reduce(0) { $0 &+ Int($1) }
-            output.append(contentsOf: limitNumbers[choice % limitNumbers.count].utf8)
+            let choice = value[index..<end].reduce(0) { $0 &+ Int($1) } % (2 * limitNumbers.count)
+            if choice < limitNumbers.count {
+                output.append(contentsOf: limitNumbers[choice].utf8)
+                index = end
+                continue
+            }
+            output.append(contentsOf: value[index..<end])
             index = end
             continue
         }
