@@ -5,9 +5,9 @@ export RDKAFKA_PREFIX
 export PKG_CONFIG_PATH := $(RDKAFKA_PREFIX)/lib/pkgconfig$(if $(PKG_CONFIG_PATH),:$(PKG_CONFIG_PATH))
 # Link against the librdkafka that scripts/deps built, and find it at run time without LD_LIBRARY_PATH.
 SWIFT_BUILD_FLAGS := -Xlinker -rpath -Xlinker $(RDKAFKA_PREFIX)/lib
-SWIFT_FORMAT_PATHS := Package.swift Sources Tests Benchmarks
+SWIFT_FORMAT_PATHS := Package.swift Sources Tests Benchmarks Fuzz
 
-.PHONY: deps build release test soak lint format run bench clean
+.PHONY: deps build release test soak lint format run bench fuzz clean
 
 deps:
 	@scripts/deps
@@ -37,5 +37,10 @@ run: deps release
 bench: deps release
 	@scripts/bench
 
+# libFuzzer targets of Fuzz/ (a package of its own): FUZZ_SECONDS per target (default 60), all targets or
+# FUZZ_TARGETS="record-path times"; more in scripts/fuzz --help and Fuzz/README.md.
+fuzz:
+	@scripts/fuzz $(FUZZ_TARGETS)
+
 clean:
-	rm -rf .build .build-*
+	rm -rf .build .build-* Fuzz/.build

@@ -26,6 +26,8 @@ let package = Package(
         .executable(name: "trackstream", targets: ["trackstream"]),
         .library(name: "Kafka", targets: ["Kafka"]),
         .library(name: "TrackDomain", targets: ["TrackDomain"]),
+        // For the fuzz targets in Fuzz/, a package of its own that can only depend on products.
+        .library(name: "TrackPipeline", targets: ["TrackPipeline"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

@@ -67,17 +67,26 @@ public enum CanonicalURL {
         let hostStart =
             (url[authorityStart..<authorityEnd].lastIndex(of: UInt8(ascii: "@")).map { $0 + 1 }) ?? authorityStart
         var hostEnd = authorityEnd
+        // A host with a colon of its own (outside brackets) is no `host[:port]`: RFC 3986 allows none.
+        // Its port is kept as it is: dropping what follows the last colon would leave a colon that the
+        // next pass takes for an empty port (`a://::` → `a://:` → `a://`), and a canonical form must
+        // be its own canonical form.
+        var hasPort = true
         if hostStart < authorityEnd && url[hostStart] == UInt8(ascii: "[") {
             if let close = url[hostStart..<authorityEnd].firstIndex(of: UInt8(ascii: "]")) { hostEnd = close + 1 }
         } else if let colon = url[hostStart..<authorityEnd].lastIndex(of: UInt8(ascii: ":")) {
             hostEnd = colon
+            hasPort = !url[hostStart..<colon].contains(UInt8(ascii: ":"))
         }
         let port = url[hostEnd..<authorityEnd]
         let scheme = url[..<schemeEnd]
         let dropPort =
-            TextNormalization.equals(port, ":")
-            || (TextNormalization.equals(scheme, "http", ignoringCase: true) && TextNormalization.equals(port, ":80"))
-            || (TextNormalization.equals(scheme, "https", ignoringCase: true) && TextNormalization.equals(port, ":443"))
+            hasPort
+            && (TextNormalization.equals(port, ":")
+                || (TextNormalization.equals(scheme, "http", ignoringCase: true)
+                    && TextNormalization.equals(port, ":80"))
+                || (TextNormalization.equals(scheme, "https", ignoringCase: true)
+                    && TextNormalization.equals(port, ":443")))
         let hasUppercase =
             url[..<schemeEnd].contains(where: TextNormalization.isUppercaseASCII)
             || url[hostStart..<hostEnd].contains(where: TextNormalization.isUppercaseASCII)
