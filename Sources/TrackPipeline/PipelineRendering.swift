@@ -74,13 +74,23 @@ private func yamlScalar(_ text: String) -> String {
         case "\n": quoted += "\\n"
         case "\t": quoted += "\\t"
         default:
-            if scalar.value < 0x20 {
-                let hex = String(scalar.value, radix: 16)
-                quoted += "\\x" + String(repeating: "0", count: 2 - hex.count) + hex
+            if needsEscape(scalar) {
+                let hex = String(scalar.value, radix: 16, uppercase: true)
+                quoted += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
             } else {
                 quoted.unicodeScalars.append(scalar)
             }
         }
     }
     return quoted + "\""
+}
+
+/// Characters a double-quoted YAML scalar must escape beyond quotes and backslashes: what YAML does
+/// not count as printable (controls, DEL, C1 controls, U+FFFE/U+FFFF, the byte-order mark) and what
+/// it reads as a line break (NEL U+0085, U+2028, U+2029) or would trim around one.
+private func needsEscape(_ scalar: Unicode.Scalar) -> Bool {
+    switch scalar.value {
+    case 0..<0x20, 0x7F...0x9F, 0x2028, 0x2029, 0xFEFF, 0xFFFE, 0xFFFF: true
+    default: false
+    }
 }

@@ -209,8 +209,16 @@ private struct Validator {
         }
     }
 
-    /// `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`
+    /// `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`, within the range of a double (orjson
+    /// and Foundation refuse a number past it).
     mutating func number() throws(StrictJSON.Failure) {
+        let start = index
+        try numberGrammar()
+        let text = String(decoding: bytes[start..<index], as: UTF8.self)
+        guard Double(text)?.isFinite == true else { throw syntax("a number past the largest double") }
+    }
+
+    mutating func numberGrammar() throws(StrictJSON.Failure) {
         if peek() == UInt8(ascii: "-") { index += 1 }
         switch peek() ?? 0 {
         case UInt8(ascii: "0"):

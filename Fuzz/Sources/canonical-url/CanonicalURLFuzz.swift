@@ -8,7 +8,6 @@ import TrackDomain
 /// entry point (`canonicalize(_:in:)` on a range of the bytes) gives the same text as the `String` one.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    KnownBugs.beginInput()
     let bytes = UnsafeBufferPointer(start: data, count: size)
     let url = String(decoding: bytes, as: UTF8.self)
     let canonical = CanonicalURL.canonicalize(url)

@@ -14,7 +14,6 @@ import TrackDomain
 ///   `JSONWriter` writes for its value.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    KnownBugs.beginInput()
     let bytes = UnsafeRawBufferPointer(start: data, count: size)
     let strict = StrictJSON.validate(bytes, maximumDepth: JSONParser.maximumDepth)
     let parsed = Result { () throws(JSONParseError) in try JSONParser.parse(bytes) }
@@ -27,9 +26,6 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         }
     case (.failure, .failure):
         break
-    case (.success, .failure(.duplicateKey(_, let before))) where before >= 16:
-        KnownBugs.skip(.duplicateKeysPast16, excerpt(bytes))
-        return 0
     case (.success, .failure(let failure)):
         violation("parse accepts what is not strict JSON (\(failure)): \(excerpt(bytes))")
     case (.failure(let error), .success):

@@ -17,12 +17,11 @@ import TrackDomain
 /// - the verdict matches the input: an accepted record or a rule rejection had a strict JSON object,
 ///   `invalid_json` had no strict JSON (or no value), `not_an_object` had strict JSON that is not one;
 /// - the ids of one record's outputs (enriched `event_id`, `signal_id`, rejection `event_id`) are unique;
-/// - one record's outputs, keys included, fit in ``outputByteCap`` bytes;
+/// - one record's outputs, keys included, fit `limits.max_output_bytes` (a rejection: a record);
 /// - the same values give byte-identical outputs again: on the same processor (its bot verdicts warm),
 ///   on a fresh one, and one by one through `process(value:source:)`.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    KnownBugs.beginInput()
     var input = FuzzInput(data, size)
     let control = input.byte()
     let timestamp = kafkaTimestamp(control & 7, &input)
@@ -111,10 +110,9 @@ func withLimitNumbers(_ value: [UInt8]) -> [UInt8] {
     return output
 }
 
-/// The largest total size of the outputs of one input record, keys included.
-// TODO(max_output_bytes): read `limits.max_output_bytes` from the configuration once main has it
-// (its default is this value).
-let outputByteCap = 1 << 20
+/// The limits the processor runs with: the outputs of one accepted record fit `maxOutputBytes`, a
+/// rejection fits `maxRecordBytes`.
+let configuration = ProcessingConfiguration.default
 
 /// Values per fuzz input: enough for a record to follow a rolled-back one in the same buffer.
 let maximumRecords = 4
@@ -125,7 +123,7 @@ nonisolated(unsafe) var longLived = makeProcessor()
 func makeProcessor() -> EventProcessor {
     // A cheap detector, so that the run spends its time in the record path rather than in regexes.
     let bots = BotDetector(matchers: [{ $0.contains("bot") || $0.contains("Spider") }], sourceDescription: "fuzz")
-    return EventProcessor(configuration: .default, botDetector: bots)
+    return EventProcessor(configuration: configuration, botDetector: bots)
 }
 
 func kafkaTimestamp(_ choice: UInt8, _ input: inout FuzzInput) -> Int64? {
@@ -213,13 +211,13 @@ func check(_ record: RecordResult, value: [UInt8]?) {
             guard let found = summary.string(idKey) else { violation("an output without \(idKey)") }
             id = found
         case .failure(let failure):
-            skipKnownOutputBug(failure, output: output.value, inputVerdict: inputVerdict)
-            id = leadingID(idKey, of: output.value)
+            violation("an output that is not strict JSON (\(failure)): \(excerpt(output.value, limit: 2000))")
         }
         guard ids.insert(id).inserted else { violation("the id \(id) twice in the outputs of one record") }
     }
-    guard total <= outputByteCap else {
-        violation("one record produced \(total) output bytes, more than \(outputByteCap)")
+    let cap = outcome.rejectionReason == nil ? configuration.maxOutputBytes : configuration.maxRecordBytes
+    guard total <= cap else {
+        violation("one record produced \(total) output bytes, more than \(cap)")
     }
 }
 
@@ -240,8 +238,6 @@ func checkVerdict(
         return
     case (.invalidJSON?, .success):
         violation("invalid_json for strict JSON: \(excerpt(value))")
-    case (_, .failure(.duplicateKey(_, let before))) where before >= 16:
-        KnownBugs.skip(.duplicateKeysPast16, "accepted input \(excerpt(value))")
     case (.notAnObject?, .success(let summary)) where !summary.isObject:
         return
     case (.notAnObject?, _):
@@ -253,45 +249,4 @@ func checkVerdict(
     case (_, .success):
         violation("\(reason.map { "rejected as \($0)" } ?? "accepted") although not an object")
     }
-}
-
-/// Lets through exactly the known bugs' symptoms in an output; anything else is a violation.
-func skipKnownOutputBug(
-    _ failure: StrictJSON.Failure,
-    output: [UInt8],
-    inputVerdict: Result<StrictJSON.Summary, StrictJSON.Failure>?
-) {
-    let offset = failure.offset
-    func follows(_ prefix: String) -> Bool {
-        let prefix = Array(prefix.utf8)
-        return offset >= prefix.count && Array(output[(offset - prefix.count)..<offset]) == prefix
-    }
-    func token(_ words: [String]) -> Bool {
-        words.contains { word in output[offset...].starts(with: word.utf8) }
-    }
-    if case .syntax = failure, follows("\"total\":"), token(["inf", "-inf"]) {
-        KnownBugs.skip(.totalInfinity, excerpt(output))
-        return
-    }
-    if case .syntax = failure, follows("\"value\":"), token(["nan", "-nan"]) {
-        KnownBugs.skip(.signalNaN, excerpt(output))
-        return
-    }
-    if case .duplicateKey(_, let before) = failure, before >= 16,
-        case .failure(.duplicateKey(_, let inputBefore))? = inputVerdict, inputBefore >= 16
-    {
-        KnownBugs.skip(.duplicateKeysPast16, excerpt(output))
-        return
-    }
-    violation("an output that is not strict JSON (\(failure)): \(excerpt(output, limit: 2000))")
-}
-
-/// The id that every output starts with (`{"event_id":"…"` or `{"signal_id":"…"`), read from the bytes
-/// of an output the validator refused because of a known bug.
-func leadingID(_ key: String, of output: [UInt8]) -> String {
-    let prefix = Array("{\"\(key)\":\"".utf8)
-    guard output.starts(with: prefix), let end = output[prefix.count...].firstIndex(of: UInt8(ascii: "\"")) else {
-        violation("an output that does not start with its \(key): \(excerpt(output))")
-    }
-    return String(decoding: output[prefix.count..<end], as: UTF8.self)
 }
