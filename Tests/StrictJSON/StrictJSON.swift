@@ -3,7 +3,7 @@
 ///
 /// Accepts exactly one RFC 8259 value (surrounding whitespace allowed) that every strict reader
 /// accepts and reads alike: UTF-8 that is well formed (Unicode Table 3-7), no `\u` escape that leaves
-/// a lone surrogate, no NaN or infinity, and no object with two members of the same name (names
+/// a lone surrogate, no NaN or infinity (nor a number past the largest double), and no object with two members of the same name (names
 /// compared by their decoded bytes, at any depth and any member count).
 public enum StrictJSON {
     /// Why a value is not strict JSON, and where.
@@ -133,7 +133,17 @@ private struct Checker {
         }
     }
 
+    /// A number in JSON's grammar and within the range of a double: orjson and Foundation refuse a
+    /// larger one, other readers make it infinity.
     mutating func number() throws(StrictJSON.Violation) {
+        let start = index
+        try numberGrammar()
+        guard Double(String(decoding: bytes[start..<index], as: UTF8.self))?.isFinite == true else {
+            throw violation("a number past the largest double")
+        }
+    }
+
+    mutating func numberGrammar() throws(StrictJSON.Violation) {
         func digit(_ byte: UInt8?) -> Bool { byte.map { $0 >= 0x30 && $0 <= 0x39 } ?? false }
         if current == UInt8(ascii: "-") { index += 1 }
         if current == UInt8(ascii: "0") {
