@@ -26,6 +26,7 @@ let package = Package(
         .executable(name: "trackstream", targets: ["trackstream"]),
         .library(name: "Kafka", targets: ["Kafka"]),
         .library(name: "TrackDomain", targets: ["TrackDomain"]),
+        .library(name: "StrictJSON", targets: ["StrictJSON"]),
         // For the fuzz targets in Fuzz/, a package of its own that can only depend on products.
         .library(name: "TrackPipeline", targets: ["TrackPipeline"]),
     ],
@@ -107,12 +108,17 @@ let package = Package(
             ],
             swiftSettings: strictSwift
         ),
-        // Test support: a strict JSON checker written apart from the product's parser, which every
-        // test that reads outputs runs them through.
+        // Test support: a strict JSON checker written apart from the product's parser (also the fuzz
+        // targets' oracle, hence a product), and the helpers that run every test output through it.
         .target(
             name: "StrictJSON",
-            dependencies: ["TrackDomain"],
             path: "Tests/StrictJSON",
+            swiftSettings: strictSwift
+        ),
+        .target(
+            name: "StrictOutputs",
+            dependencies: ["StrictJSON", "TrackDomain"],
+            path: "Tests/StrictOutputs",
             swiftSettings: strictSwift
         ),
         .testTarget(
@@ -125,6 +131,7 @@ let package = Package(
             dependencies: [
                 "TrackDomain",
                 "StrictJSON",
+                "StrictOutputs",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             swiftSettings: strictSwift
@@ -136,13 +143,13 @@ let package = Package(
         ),
         .testTarget(
             name: "TrackTrafficTests",
-            dependencies: ["TrackTraffic", "TrackDomain", "StrictJSON"],
+            dependencies: ["TrackTraffic", "TrackDomain", "StrictOutputs"],
             swiftSettings: strictSwift
         ),
         .testTarget(
             name: "TrackRuntimeTests",
             dependencies: [
-                "TrackRuntime", "Kafka", "TrackDomain", "TrackPipeline", "StrictJSON",
+                "TrackRuntime", "Kafka", "TrackDomain", "TrackPipeline", "StrictOutputs",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

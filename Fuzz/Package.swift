@@ -16,8 +16,8 @@
 // - `-enable-testing`: the targets use `@testable import` for internals (the JSON writer's bytes),
 //   which release builds do not allow otherwise.
 //
-// One executable per fuzz target; FuzzSupport holds the independent strict-JSON oracle and the
-// helpers the targets share. Seeds are in Corpus/<target>, reproducers of found bugs in
+// One executable per fuzz target; FuzzSupport holds the helpers the targets share, and the root
+// package's StrictJSON (Tests/StrictJSON) is the independent oracle. Seeds are in Corpus/<target>, reproducers of found bugs in
 // Regressions/<target> (open ones, not fixed yet, in Regressions/<target>/open).
 
 import PackageDescription
@@ -31,6 +31,7 @@ let strictSwift: [SwiftSetting] = [
 let fuzzTarget: [SwiftSetting] = strictSwift + [.unsafeFlags(["-parse-as-library"])]
 
 let domain: Target.Dependency = .product(name: "TrackDomain", package: "trackstream")
+let oracle: Target.Dependency = .product(name: "StrictJSON", package: "trackstream")
 
 let package = Package(
     name: "trackstream-fuzz",
@@ -45,12 +46,12 @@ let package = Package(
         ),
         .executableTarget(
             name: "record-path",
-            dependencies: ["FuzzSupport", domain],
+            dependencies: ["FuzzSupport", oracle, domain],
             swiftSettings: fuzzTarget
         ),
         .executableTarget(
             name: "event-reader",
-            dependencies: ["FuzzSupport", domain],
+            dependencies: ["FuzzSupport", oracle, domain],
             swiftSettings: fuzzTarget
         ),
         .executableTarget(

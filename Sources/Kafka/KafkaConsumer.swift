@@ -371,11 +371,17 @@ final class ConsumerState: Sendable {
                 state.positions[partition].map { TopicPartitionOffset(partition, offset: $0) }
             }
         }
+        seek(positions, handle: handle, purpose: "before a resume")
+    }
+
+    /// Moves fetch positions without waiting (librdkafka orders the seek before later fetches of
+    /// each partition); a failure is logged with `purpose`.
+    private func seek(_ positions: [TopicPartitionOffset], handle: ClientHandle, purpose: String) {
         guard !positions.isEmpty else { return }
         let list = NativePartitionList(positions)
         if let error = rd_kafka_seek_partitions(handle.pointer, list.pointer, 0) {
             logger.warning(
-                "seeking before a resume failed",
+                "seeking \(purpose) failed",
                 metadata: ["error": "\(KafkaError(consuming: error, context: "seeking"))"]
             )
         }
@@ -502,14 +508,7 @@ final class ConsumerState: Sendable {
             rd_kafka_message_destroy(message)
             buffer[index] = nil
         }
-        guard !repairs.isEmpty else { return }
-        let list = NativePartitionList(repairs)
-        if let error = rd_kafka_seek_partitions(handle.pointer, list.pointer, 0) {
-            logger.warning(
-                "seeking back to the end of a partition failed",
-                metadata: ["error": "\(KafkaError(consuming: error, context: "seeking"))"]
-            )
-        }
+        seek(repairs, handle: handle, purpose: "back to the end of a partition")
     }
 
     /// Delivers `records`, `bytes` of keys and values, as one batch.

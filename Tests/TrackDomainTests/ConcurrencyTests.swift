@@ -1,4 +1,4 @@
-import StrictJSON
+import StrictOutputs
 import Testing
 import TrackDomain
 

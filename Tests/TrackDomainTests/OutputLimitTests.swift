@@ -1,4 +1,4 @@
-import StrictJSON
+import StrictOutputs
 import Testing
 import TrackDomain
 
@@ -23,7 +23,7 @@ struct OutputLimitTests {
         }
         let encoded = output.finish()
         let rejection = encoded.record(at: encoded.records.count - 1).value
-        StrictJSON.expectStrict(rejection)
+        StrictOutputs.expectStrict(rejection)
         return (outcome, rejection)
     }
 
@@ -84,7 +84,7 @@ struct OutputLimitTests {
         var steps: [RejectionOmissions] = []
         while let next = omissions.next {
             value = try #require(RejectionEncoder.stripped(value, omitting: next, carried: carried, reason: "refused"))
-            StrictJSON.expectStrict(value)
+            StrictOutputs.expectStrict(value)
             omissions = next
             steps.append(next)
         }

@@ -1,6 +1,6 @@
 import Foundation
 import PropertyBased
-import StrictJSON
+import StrictOutputs
 import Testing
 import TrackDomain
 

@@ -2,7 +2,7 @@ import Foundation
 import Kafka
 import Logging
 import ServiceLifecycle
-import StrictJSON
+import StrictOutputs
 import Synchronization
 import Testing
 import TrackDomain

@@ -109,35 +109,9 @@ struct ProcessLineLimitTests {
     /// it exits): `wait4`'s `ru_maxrss` would count this test process's memory too, which a spawned
     /// child inherits until it executes the command.
     static func runMeasured(_ executable: String, _ arguments: [String]) throws -> (CommandResult, Int) {
-        let base = FileManager.default.temporaryDirectory.appendingPathComponent("cmd-\(UUID().uuidString)").path
-        defer {
-            try? FileManager.default.removeItem(atPath: base + ".out")
-            try? FileManager.default.removeItem(atPath: base + ".err")
-        }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 1, base + ".out", O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        posix_spawn_file_actions_addopen(&actions, 2, base + ".err", O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-        defer { for pointer in argv { free(pointer) } }
-        var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, executable, &actions, nil, argv, environ)
-        guard spawned == 0 else { throw TestFailure("cannot start \(executable): error \(spawned)") }
-        var status: Int32 = 0
         var peak = 0
-        while true {
-            // Read before reaping: the high-water mark only grows, and a reaped process has no status.
-            peak = max(peak, highWaterMark(of: pid))
-            let reaped = waitpid(pid, &status, WNOHANG)
-            if reaped == pid || (reaped == -1 && errno != EINTR) { break }
-            usleep(2000)
-        }
-        func read(_ path: String) -> String {
-            String(decoding: FileManager.default.contents(atPath: path) ?? Data(), as: UTF8.self)
-        }
-        let exitStatus = status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-        let result = CommandResult(status: exitStatus, output: read(base + ".out"), errors: read(base + ".err"))
+        // Read before reaping: the high-water mark only grows, and a reaped process has no status.
+        let result = try CommandResult.run(executable, arguments) { pid in peak = max(peak, highWaterMark(of: pid)) }
         return (result, peak)
     }
 

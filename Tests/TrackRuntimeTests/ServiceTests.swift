@@ -1,6 +1,6 @@
 import Foundation
 import Kafka
-import StrictJSON
+import StrictOutputs
 import Testing
 import TrackDomain
 import TrackPipeline

@@ -2,7 +2,7 @@ import Foundation
 import Kafka
 import Logging
 import ServiceLifecycle
-import StrictJSON
+import StrictOutputs
 import Synchronization
 import Testing
 import TrackRuntime
@@ -87,6 +87,16 @@ struct CommandResult: CustomStringConvertible {
     /// waits forever on a command that leaves a daemon behind (scripts/broker start does). A command
     /// killed by a signal reports 128 + the signal, as a shell does.
     static func run(_ executable: String, _ arguments: [String]) throws -> CommandResult {
+        try run(executable, arguments, whileRunning: nil)
+    }
+
+    /// ``run(_:_:)`` that calls `watch` with the child's pid every 2 ms until it exits (the last
+    /// call before it is reaped, so the child's /proc entry can still be read).
+    static func run(
+        _ executable: String,
+        _ arguments: [String],
+        whileRunning watch: ((pid_t) -> Void)?
+    ) throws -> CommandResult {
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("cmd-\(UUID().uuidString)").path
         let outputFile = base + ".out"
         let errorFile = base + ".err"
@@ -105,7 +115,16 @@ struct CommandResult: CustomStringConvertible {
         let spawned = posix_spawn(&pid, executable, &actions, nil, argv, environ)
         guard spawned == 0 else { throw TestFailure("cannot start \(executable): error \(spawned)") }
         var status: Int32 = 0
-        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        if let watch {
+            while true {
+                watch(pid)
+                let reaped = waitpid(pid, &status, WNOHANG)
+                if reaped == pid || (reaped == -1 && errno != EINTR) { break }
+                usleep(2000)
+            }
+        } else {
+            while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        }
         func read(_ path: String) -> String {
             String(decoding: FileManager.default.contents(atPath: path) ?? Data(), as: UTF8.self)
         }
@@ -306,7 +325,7 @@ func readAll(
     await consumer.close()
     if strict {
         for record in records {
-            StrictJSON.expectStrict(record.value ?? Array("null".utf8), sourceLocation: sourceLocation)
+            StrictOutputs.expectStrict(record.value ?? Array("null".utf8), sourceLocation: sourceLocation)
         }
     }
     return records

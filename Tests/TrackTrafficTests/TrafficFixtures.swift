@@ -1,5 +1,5 @@
 import Foundation
-import StrictJSON
+import StrictOutputs
 import Testing
 import TrackDomain
 import TrackTraffic

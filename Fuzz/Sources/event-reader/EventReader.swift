@@ -1,4 +1,5 @@
 import FuzzSupport
+import StrictJSON
 import TrackDomain
 
 /// The event reader (`JSONParser.parseEventObject`, which keeps strings as ranges of the input) against

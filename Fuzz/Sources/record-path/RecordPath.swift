@@ -1,4 +1,5 @@
 import FuzzSupport
+import StrictJSON
 import TrackDomain
 
 /// The whole record path: raw values through `EventProcessor` into one `OutputBuffer`, as the runtime

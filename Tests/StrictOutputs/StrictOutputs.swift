@@ -1,3 +1,4 @@
+public import StrictJSON
 public import Testing
 public import TrackDomain
 
@@ -11,12 +12,13 @@ extension EventProcessor {
         sourceLocation: SourceLocation = #_sourceLocation
     ) -> ProcessingOutcome {
         let outcome = process(value: value, source: source)
-        StrictJSON.expectStrict(outcome, sourceLocation: sourceLocation)
+        StrictOutputs.expectStrict(outcome, sourceLocation: sourceLocation)
         return outcome
     }
 }
 
-extension StrictJSON {
+/// Test issues for outputs that are not strict JSON (``StrictJSON``).
+public enum StrictOutputs {
     /// Records a test issue for every output of `outcome` that is not strict JSON.
     public static func expectStrict(_ outcome: ProcessingOutcome, sourceLocation: SourceLocation = #_sourceLocation) {
         let records = outcome.enriched + outcome.signals + (outcome.rejection.map { [$0] } ?? [])
@@ -27,7 +29,7 @@ extension StrictJSON {
 
     /// Records a test issue when `value` is not strict JSON.
     public static func expectStrict(_ value: [UInt8], sourceLocation: SourceLocation = #_sourceLocation) {
-        if let violation = violation(in: value) {
+        if let violation = StrictJSON.violation(in: value) {
             Issue.record(
                 "not strict JSON (\(violation)): \(String(decoding: value.prefix(300), as: UTF8.self))",
                 sourceLocation: sourceLocation
