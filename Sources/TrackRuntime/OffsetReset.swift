@@ -370,96 +370,27 @@ public enum ISO8601 {
         }
     }
 
-    /// A duration `PnDTnHnMnS` (each part optional but at most once and in this order, seconds may
-    /// have a fraction), e.g. `PT1H30M` or `P1D`, of at most `Int64.max` milliseconds (some 292
-    /// million years).
+    /// A duration `PnDTnHnMnS` (``ISODuration``), e.g. `PT1H30M` or `P1D`, of at most `Int64.max`
+    /// milliseconds (some 292 million years).
     public static func parseDuration(_ text: String) throws(OffsetToolError) -> Duration {
-        let invalid = OffsetToolError.invalidArgument(
-            "'\(text)' is not an ISO-8601 duration; write PnDTnHnMnS, each part at most once and in that order, "
-                + "e.g. P1D, PT2H or PT1H30M"
-        )
-        var scanner = DigitScanner(text)
-        guard scanner.skip("P") || scanner.skip("p") else { throw invalid }
-        var milliseconds: Int64 = 0
-        var parts = 0
-        var timeParts = 0
-        var inTime = false
-        let units: [(unit: Character, milliseconds: Int64)] = [
-            ("D", 86_400_000), ("H", 3_600_000), ("M", 60_000), ("S", 1000),
-        ]
-        // Units must come in the order of `units`, each at most once: the next one allowed.
-        var nextUnit = 0
-        while !scanner.isAtEnd {
-            if !inTime, scanner.skip("T") || scanner.skip("t") {
-                inTime = true
-                continue
-            }
-            guard let value = scanner.number(digits: nil) else { throw invalid }
-            var fraction: Int64 = 0
-            if scanner.skip(".") || scanner.skip(",") {
-                guard let digits = scanner.fractionInMilliseconds() else { throw invalid }
-                fraction = digits
-            }
-            guard let unit = scanner.next()?.uppercased().first,
-                let index = units.firstIndex(where: { $0.unit == unit }), index >= nextUnit,
-                inTime == (unit != "D"), fraction == 0 || unit == "S"
-            else { throw invalid }
-            nextUnit = index + 1
-            let (product, productOverflow) = value.multipliedReportingOverflow(by: units[index].milliseconds)
-            let (part, partOverflow) = product.addingReportingOverflow(fraction)
-            let (sum, sumOverflow) = milliseconds.addingReportingOverflow(part)
-            guard !productOverflow, !partOverflow, !sumOverflow else {
-                throw .invalidArgument(
-                    "'\(text)' is too long: a duration may be at most \(Int64.max / 86_400_000) days "
-                        + "(some 292 million years)"
-                )
-            }
-            milliseconds = sum
-            parts += 1
-            if inTime { timeParts += 1 }
+        do {
+            return .milliseconds(try ISODuration.milliseconds(text))
+        } catch .tooLong {
+            throw .invalidArgument(
+                "'\(text)' is too long: a duration may be at most \(Int64.max / 86_400_000) days "
+                    + "(some 292 million years)"
+            )
+        } catch {
+            throw .invalidArgument(
+                "'\(text)' is not an ISO-8601 duration; write PnDTnHnMnS, each part at most once and in that "
+                    + "order, e.g. P1D, PT2H or PT1H30M"
+            )
         }
-        guard parts > 0, !inTime || timeParts > 0 else { throw invalid }
-        return .milliseconds(milliseconds)
     }
 
     /// `YYYY-MM-DDTHH:MM:SS.fffZ` for milliseconds since the epoch.
     public static func format(_ milliseconds: Int64) -> String {
         EventTime.rfc3339(milliseconds)
-    }
-}
-
-/// Reads ASCII digits and separators from the front of a string.
-private struct DigitScanner {
-    private var rest: Substring
-
-    init(_ text: String) { rest = text[...] }
-
-    var isAtEnd: Bool { rest.isEmpty }
-
-    mutating func skip(_ character: Character) -> Bool {
-        guard rest.first == character else { return false }
-        rest.removeFirst()
-        return true
-    }
-
-    mutating func next() -> Character? { rest.popFirst() }
-
-    /// Exactly `digits` digits, or all the digits there are when `nil` (at most 15).
-    mutating func number(digits: Int?) -> Int64? {
-        let run = rest.prefix { $0.isASCII && $0.isNumber }
-        let count = digits ?? run.count
-        guard count > 0, count <= 15, run.count >= count else { return nil }
-        rest.removeFirst(count)
-        return Int64(run.prefix(count))
-    }
-
-    /// A decimal fraction's digits as milliseconds (digits past the third are dropped).
-    mutating func fractionInMilliseconds() -> Int64? {
-        let run = rest.prefix { $0.isASCII && $0.isNumber }
-        guard !run.isEmpty else { return nil }
-        rest.removeFirst(run.count)
-        let padded = String(run.prefix(3)) + String(repeating: "0", count: Swift.max(0, 3 - run.count))
-        return Int64(padded)
     }
 }
 

@@ -25,7 +25,7 @@ struct HostileTimestampTests {
             #expect(report.allDelivered, "CreateTime \(timestamp): \(report.failures)")
         }
         await producer.close()
-        let inputs = try await readAll(pipeline.input, partitions: 1, broker: broker)
+        let inputs = try await readAll(pipeline.input, partitions: 1, broker: broker, strict: false)
         #expect(inputs.count == Self.timestamps.count)
         print("CreateTimes as read back: \(inputs.map { $0.timestamp.map(String.init) ?? "none" })")
 

@@ -36,6 +36,9 @@ extension OffsetsTests {
             #expect(try ISO8601.parseDuration("PT90S") == .seconds(90))
             #expect(try ISO8601.parseDuration("P0D") == .zero)
             #expect(try ISO8601.parseDuration("P106751991167D") == .milliseconds(Int64(106_751_991_167) * 86_400_000))
+            // Found by the times fuzz target: 16 digits of seconds were refused as malformed, though in range.
+            #expect(try ISO8601.parseDuration("PT5836492036911600.000S") == .milliseconds(5_836_492_036_911_600_000))
+            #expect(try ISO8601.parseDuration("PT000000000000000001S") == .seconds(1))
             for invalid in ["P", "PT", "1D", "P1H", "PT1D", "P-1D", "PT1.5M", "P1DT", "P+1D", "P1Y", "P1W", "PT1H2"] {
                 #expect(throws: OffsetToolError.self, "\(invalid)") { try ISO8601.parseDuration(invalid) }
             }

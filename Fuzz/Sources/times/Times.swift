@@ -7,18 +7,16 @@ import TrackDomain
 /// - 0: the rest as the text of a raw event's string (`milliseconds(fromText:in:)`, on bytes that need
 ///   not be UTF-8), and for UTF-8 the `String` parser too, which must agree;
 /// - 1: the rest as a JSON value (`milliseconds(from:)`: epoch numbers, strings, wrong types);
-/// - 2: eight bytes folded into years 1...9999, written and read back.
+/// - 2: eight bytes folded into years 1...9999, written and read back;
+/// - 3: the rest as an ISO-8601 duration (`ISODuration`, what `offsets reset --by-duration` takes).
 ///
 /// Properties: no input traps; every accepted time lies in years 1...9999; `rfc3339` of it is
-/// `YYYY-MM-DDTHH:MM:SS.mmmZ` and parses back to the same millisecond, through both parsers.
-///
-/// The `--by-duration` parser (`ISO8601.parseDuration`) lives in TrackRuntime, which needs librdkafka,
-/// SwiftNIO and Hummingbird: too much to build with the sanitizers for one function, so it is not
-/// fuzzed here (moving `ISO8601` into TrackDomain would make it reachable).
+/// `YYYY-MM-DDTHH:MM:SS.mmmZ` and parses back to the same millisecond, through both parsers; an
+/// accepted duration is not negative and reads the same written back as `PTnS` with milliseconds.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     var input = FuzzInput(data, size)
-    switch input.byte() % 3 {
+    switch input.byte() % 4 {
     case 0:
         let text = UnsafeRawBufferPointer(input.rest)
         let fromBytes = Result { () throws(EventTime.ParseFailure) in
@@ -37,6 +35,8 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     case 1:
         guard let value = try? JSONParser.parse(UnsafeRawBufferPointer(input.rest)) else { return 0 }
         if let milliseconds = try? EventTime.milliseconds(from: value) { roundTrip(milliseconds) }
+    case 3:
+        checkDuration(String(decoding: input.rest, as: UTF8.self))
     default:
         let span = UInt64(EventTime.maximumMilliseconds - EventTime.minimumMilliseconds) + 1
         let milliseconds = EventTime.minimumMilliseconds + Int64(UInt64(bitPattern: input.int64()) % span)
@@ -66,5 +66,16 @@ func roundTrip(_ milliseconds: Int64) {
     }
     guard fromBytes == milliseconds else {
         violation("\(text) reads back from bytes as \(String(describing: fromBytes))")
+    }
+}
+
+/// An accepted duration is not negative and reads the same as `PT<seconds>.<milliseconds>S`.
+func checkDuration(_ text: String) {
+    guard let milliseconds = try? ISODuration.milliseconds(text) else { return }
+    guard milliseconds >= 0 else { violation("\(text) is \(milliseconds) ms") }
+    let millis = String(milliseconds % 1000)
+    let written = "PT\(milliseconds / 1000).\(String(repeating: "0", count: 3 - millis.count))\(millis)S"
+    guard let again = try? ISODuration.milliseconds(written), again == milliseconds else {
+        violation("\(text) is \(milliseconds) ms, but \(written) reads as something else")
     }
 }
