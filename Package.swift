@@ -6,6 +6,8 @@
 //   CRdKafka       the librdkafka C API (system library, ≥ 2.2)
 //   Kafka          the safe Swift layer over librdkafka; nothing else touches CRdKafka
 //   TrackDomain    the event contract: validate → normalize/expand → signals → encode (pure, no I/O)
+//   TrackEnrichment  what the contract looks up outside the event: MaxMind databases, uap-core's
+//                  user agent regexes, keyed hashes for pseudonymization (behind TrackDomain's protocols)
 //   TrackPipeline  pipeline files (YAML) → typed, validated configuration
 //   TrackRuntime   the staged service: consume → process → publish, offsets, metrics
 //   TrackTraffic   synthetic raw events for demos, tests and load (deterministic per seed)
@@ -39,12 +41,23 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
     ],
     targets: [
         .systemLibrary(
             name: "CRdKafka",
             pkgConfig: "rdkafka",
             providers: [.apt(["librdkafka-dev"])]
+        ),
+        .systemLibrary(
+            name: "CMaxMindDB",
+            pkgConfig: "libmaxminddb",
+            providers: [.apt(["libmaxminddb-dev"])]
+        ),
+        .systemLibrary(
+            name: "CPCRE2",
+            pkgConfig: "libpcre2-8",
+            providers: [.apt(["libpcre2-dev"])]
         ),
         .target(
             name: "Kafka",
@@ -59,9 +72,21 @@ let package = Package(
             swiftSettings: strictSwift
         ),
         .target(
+            name: "TrackEnrichment",
+            dependencies: [
+                "TrackDomain",
+                "CMaxMindDB",
+                "CPCRE2",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        .target(
             name: "TrackPipeline",
             dependencies: [
                 "TrackDomain",
+                "TrackEnrichment",
                 .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: strictSwift
@@ -134,6 +159,11 @@ let package = Package(
                 "StrictOutputs",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "TrackEnrichmentTests",
+            dependencies: ["TrackEnrichment", "TrackDomain", "StrictJSON"],
             swiftSettings: strictSwift
         ),
         .testTarget(
