@@ -86,7 +86,6 @@ let package = Package(
             name: "TrackPipeline",
             dependencies: [
                 "TrackDomain",
-                "TrackEnrichment",
                 .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: strictSwift
@@ -97,6 +96,7 @@ let package = Package(
                 "Kafka",
                 "TrackDomain",
                 "TrackPipeline",
+                "TrackEnrichment",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -163,7 +163,10 @@ let package = Package(
         ),
         .testTarget(
             name: "TrackEnrichmentTests",
-            dependencies: ["TrackEnrichment", "TrackDomain", "StrictJSON"],
+            dependencies: [
+                "TrackEnrichment", "TrackDomain", "StrictJSON",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: strictSwift
         ),
         .testTarget(

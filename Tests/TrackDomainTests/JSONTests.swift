@@ -294,7 +294,7 @@ struct BotDetectorTests {
     ])
     func builtInList(_ userAgent: String, _ isBot: Bool) {
         let detector = BotDetector.builtIn()
-        var cache = BotVerdictCache()
+        var cache = UserAgentCache()
         let first = cache.isBot(userAgent: userAgent, detector: detector)
         let second = cache.isBot(userAgent: userAgent, detector: detector)
         #expect(detector.isBot(userAgent: userAgent) == isBot)
@@ -319,7 +319,7 @@ struct BotDetectorTests {
     @Test("the cache stays bounded")
     func boundedCache() {
         let detector = BotDetector(patterns: [.init(regex: "bot", caseInsensitive: false)], sourceDescription: "t")
-        var cache = BotVerdictCache(capacity: 4)
+        var cache = UserAgentCache(capacity: 4)
         for index in 0..<20 {
             _ = cache.isBot(userAgent: "agent \(index)", detector: detector)
             #expect(cache.count <= 4)
@@ -331,7 +331,7 @@ struct BotDetectorTests {
     @Test("thousands of user agents are remembered and answered as the detector answers them")
     func manyUserAgents() {
         let detector = BotDetector(patterns: [.init(regex: "7bot", caseInsensitive: false)], sourceDescription: "t")
-        var cache = BotVerdictCache(capacity: 5_000)
+        var cache = UserAgentCache(capacity: 5_000)
         let agents = (0..<4_000).map { "agent/\($0) \($0 % 10 == 7 ? "7bot" : "browser")" }
         for round in 0..<2 {
             for agent in agents {
@@ -350,7 +350,7 @@ struct BotDetectorTests {
         let decomposed = "e\u{301}bot"
         #expect(precomposed == decomposed, "Swift strings compare them as equal")
         for order in [[precomposed, decomposed], [decomposed, precomposed]] {
-            var cache = BotVerdictCache()
+            var cache = UserAgentCache()
             let verdicts = order.map { cache.isBot(userAgent: $0, detector: detector) }
             #expect(verdicts == order.map { $0.utf8.count == 5 })
             #expect(cache.count == 2)
@@ -369,7 +369,7 @@ struct BotDetectorTests {
             ],
             sourceDescription: "counting"
         )
-        var cache = BotVerdictCache()
+        var cache = UserAgentCache()
         // 1,023 bytes, then a two-byte character the cut at 1,024 would split: it is left out.
         let prefix = String(repeating: "a", count: BotDetector.examinedBytes - 1)
         for tail in ["", " bot/1", " and more", String(repeating: "z", count: 1 << 20)] {
@@ -389,7 +389,7 @@ struct BotDetectorTests {
     @Test("a user agent read from the input is looked up by its bytes and gets the same verdict")
     func inputUserAgents() {
         let detector = BotDetector.builtIn()
-        var cache = BotVerdictCache()
+        var cache = UserAgentCache()
         let input = Array("xxGooglebot/2.1yyMozilla/5.0".utf8)
         let verdicts = input.withUnsafeBytes { bytes in
             [

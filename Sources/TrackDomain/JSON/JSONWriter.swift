@@ -188,6 +188,12 @@ public struct JSONWriter: ~Copyable {
         needsComma = true
     }
 
+    /// Writes compact JSON held in an array, or `null` for nil.
+    public mutating func compactJSON(_ bytes: [UInt8]?) {
+        guard let bytes else { return null() }
+        bytes.withUnsafeBytes { compactJSON($0) }
+    }
+
     /// Writes a string whose bytes are known to need no escaping (hex ids, RFC 3339 times).
     public mutating func plainString(_ value: String) {
         separate()

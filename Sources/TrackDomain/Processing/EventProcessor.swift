@@ -13,11 +13,12 @@ public struct EventProcessor: Sendable {
     private let normalizer: EventNormalizer
     private let signalDeriver: SignalDeriver
     private let rejectionEncoder: RejectionEncoder
-    private var botVerdicts = BotVerdictCache()
+    private var enricher: EventEnricher
 
-    public init(configuration: ProcessingConfiguration, botDetector: BotDetector) {
+    public init(configuration: ProcessingConfiguration, botDetector: BotDetector, enrichments: Enrichments = .none) {
         self.configuration = configuration
         self.botDetector = botDetector
+        self.enricher = EventEnricher(botDetector: botDetector, enrichments: enrichments)
         self.normalizer = EventNormalizer(configuration: configuration)
         self.signalDeriver = SignalDeriver(implicitWeights: configuration.implicitWeights)
         self.rejectionEncoder = RejectionEncoder(processorVersion: configuration.processorVersion)
@@ -44,14 +45,14 @@ public struct EventProcessor: Sendable {
         }
         let start = output.checkpoint
         do throws(Rejection) {
-            let normalized = try normalizer.normalize(
+            var normalized = try normalizer.normalize(
                 EventValidator.validate(members, input: input),
                 kafkaTimestamp: source.timestamp,
                 input: input
             )
             let eventID =
                 normalized.event.messageID.map { EventID(messageID: $0, in: input) } ?? EventID(source: source)
-            let isBot = botVerdicts.isBot(userAgent: normalized.event.userAgent, in: input, detector: botDetector)
+            let found = enricher.enrich(&normalized.event, input: input)
             let signals = signalDeriver.signals(for: normalized)
             output.limitOutputs(bytes: configuration.maxOutputBytes, recordBytes: configuration.maxRecordBytes)
             let key = EnrichedEventEncoder.appendOutputKey(normalized.event, input: input, to: &output)
@@ -59,7 +60,7 @@ public struct EventProcessor: Sendable {
                 normalized,
                 input: input,
                 eventID: eventID,
-                isBot: isBot,
+                found: found,
                 source: source,
                 key: key,
                 into: &output

@@ -10,7 +10,7 @@
 ///
 /// The detector is immutable and shared. Traffic carries few distinct user agents (hundreds, against
 /// millions of events), so each worker remembers the verdicts it has reached in a
-/// ``BotVerdictCache`` of its own, with no lock.
+/// ``UserAgentCache`` of its own, with no lock.
 public final class BotDetector: Sendable {
     /// One crawler regex in ICU/PCRE syntax as uap-core writes it.
     public struct Pattern: Sendable, Hashable {
@@ -76,7 +76,7 @@ public final class BotDetector: Sendable {
     public static let examinedBytes = 1024
 
     /// `true` when the user agent's first ``examinedBytes`` match a crawler pattern; nil and empty
-    /// user agents are not bots. Runs the patterns every time: see ``BotVerdictCache`` to remember
+    /// user agents are not bots. Runs the patterns every time: see ``UserAgentCache`` to remember
     /// verdicts.
     public func isBot(userAgent: String?) -> Bool {
         guard var userAgent, !userAgent.isEmpty else { return false }
@@ -95,177 +95,6 @@ public final class BotDetector: Sendable {
         var end = examinedBytes
         while end > 0, utf8[end] & 0xC0 == 0x80 { end -= 1 }
         return UnsafeBufferPointer(rebasing: utf8[..<end])
-    }
-}
-
-/// The verdicts one worker has reached, so that each user agent is matched once.
-///
-/// A value belongs to one worker (an ``EventProcessor`` value carries one), so it needs no lock. It
-/// is bounded: when it reaches ``capacity`` entries it is emptied and refilled, which keeps memory
-/// flat under a flood of unique user agents. A verdict depends only on a user agent's first
-/// ``BotDetector/examinedBytes``, so those are what is remembered, however long the user agent.
-/// User agents are told apart by their bytes, so the verdict for one never depends on which others
-/// were seen first.
-public struct BotVerdictCache: Sendable {
-    /// The most user agents remembered at once.
-    public let capacity: Int
-    /// The most bytes remembered per user agent: at most ``capacity`` of them are ~10 MB.
-    public static let longestRemembered = BotDetector.examinedBytes
-    private var table: VerdictTable
-
-    public init(capacity: Int = 10_000) {
-        self.capacity = max(1, capacity)
-        table = VerdictTable(capacity: self.capacity)
-    }
-
-    /// How many user agents are remembered.
-    public var count: Int { table.count }
-
-    /// ``BotDetector/isBot(userAgent:)``, remembered.
-    public mutating func isBot(userAgent: String?, detector: BotDetector) -> Bool {
-        guard var userAgent, !userAgent.isEmpty else { return false }
-        return userAgent.withUTF8 { verdict(for: $0, detector: detector) }
-    }
-
-    /// ``BotDetector/isBot(userAgent:)`` for a user agent of the raw event `input`, remembered.
-    public mutating func isBot(userAgent: InputText?, in input: UnsafeRawBufferPointer, detector: BotDetector) -> Bool {
-        guard let userAgent, !userAgent.isEmpty else { return false }
-        return userAgent.withUTF8(in: input) { verdict(for: $0, detector: detector) }
-    }
-
-    private mutating func verdict(for fullUserAgent: UnsafeBufferPointer<UInt8>, detector: BotDetector) -> Bool {
-        let userAgent = BotDetector.examinedPart(of: fullUserAgent)
-        let hash = VerdictTable.hash(userAgent)
-        if let known = table.verdict(for: userAgent, hash: hash) { return known }
-        let verdict = detector.isBot(examined: userAgent)
-        if table.count >= capacity || table.storedBytes >= VerdictTable.byteLimit(capacity: capacity) {
-            table.removeAll()
-        }
-        table.remember(userAgent, hash: hash, verdict: verdict)
-        return verdict
-    }
-}
-
-/// User agents and their verdicts: the user agents' bytes back to back in one array, found through an
-/// open-addressing index of their hashes.
-///
-/// A look-up hashes the bytes once and compares them a word at a time: no `Hasher`, no reference
-/// counting. A search gives up after ``maximumProbes`` slots, so crafted colliding user agents cost at
-/// most that many comparisons each; they are then matched every time, like unique ones. The index
-/// doubles as it fills, up to four slots per remembered user agent.
-private struct VerdictTable: Sendable {
-    private struct Slot: Sendable {
-        var hash: UInt32 = 0
-        var start: UInt32 = 0
-        var length: UInt16 = 0
-        var verdict = false
-        var isUsed = false
-    }
-
-    static let maximumProbes = 16
-    private var slots = Array(repeating: Slot(), count: 64)
-    private var bytes: [UInt8] = []
-    private(set) var count = 0
-    /// The largest index: room for `capacity` user agents with the index at most a quarter full.
-    private let maximumSlots: Int
-
-    init(capacity: Int) {
-        var slotCount = 64
-        while slotCount < capacity * 4 { slotCount *= 2 }
-        maximumSlots = slotCount
-    }
-
-    /// Bytes held, including those of user agents whose slot was taken over by another.
-    var storedBytes: Int { bytes.count }
-
-    /// The most bytes held before the table is emptied: those of `capacity` of the longest user agents
-    /// remembered, and never past what a slot's 32-bit offset can address.
-    static func byteLimit(capacity: Int) -> Int {
-        min(capacity * BotVerdictCache.longestRemembered, Int(UInt32.max) - BotVerdictCache.longestRemembered)
-    }
-
-    mutating func removeAll() {
-        for index in slots.indices { slots[index].isUsed = false }
-        bytes.removeAll(keepingCapacity: true)
-        count = 0
-    }
-
-    func verdict(for userAgent: UnsafeBufferPointer<UInt8>, hash: UInt32) -> Bool? {
-        let mask = slots.count - 1
-        var index = Int(truncatingIfNeeded: hash) & mask
-        for _ in 0..<Self.maximumProbes {
-            let slot = slots[index]
-            guard slot.isUsed else { return nil }
-            if slot.hash == hash && Int(slot.length) == userAgent.count && matches(slot, userAgent) {
-                return slot.verdict
-            }
-            index = (index + 1) & mask
-        }
-        return nil
-    }
-
-    /// Stores a user agent not found by ``verdict(for:hash:)``: in the first free slot it probes, or,
-    /// when all are taken, in place of the one its hash points at.
-    mutating func remember(_ userAgent: UnsafeBufferPointer<UInt8>, hash: UInt32, verdict: Bool) {
-        if count * 4 >= slots.count && slots.count < maximumSlots { grow() }
-        let start = UInt32(bytes.count)
-        bytes.append(contentsOf: userAgent)
-        place(Slot(hash: hash, start: start, length: UInt16(userAgent.count), verdict: verdict, isUsed: true))
-    }
-
-    private mutating func place(_ slot: Slot) {
-        let mask = slots.count - 1
-        let home = Int(truncatingIfNeeded: slot.hash) & mask
-        var target = home
-        var index = home
-        for _ in 0..<Self.maximumProbes {
-            if !slots[index].isUsed {
-                target = index
-                count += 1
-                break
-            }
-            index = (index + 1) & mask
-        }
-        slots[target] = slot
-    }
-
-    private mutating func grow() {
-        let old = slots
-        slots = Array(repeating: Slot(), count: old.count * 2)
-        count = 0
-        for slot in old where slot.isUsed { place(slot) }
-    }
-
-    private func matches(_ slot: Slot, _ userAgent: UnsafeBufferPointer<UInt8>) -> Bool {
-        bytes.withUnsafeBytes { stored in
-            JSONBytes.equal(
-                UnsafeRawBufferPointer(rebasing: stored[Int(slot.start)..<Int(slot.start) + Int(slot.length)]),
-                UnsafeRawBufferPointer(userAgent)
-            )
-        }
-    }
-
-    /// A fast hash of the bytes, read eight at a time and mixed as MurmurHash3's finalizer does.
-    static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt32 {
-        let multiplier: UInt64 = 0x9E37_79B9_7F4A_7C15
-        var hash = UInt64(truncatingIfNeeded: bytes.count) &* multiplier
-        let raw = UnsafeRawBufferPointer(bytes)
-        var offset = 0
-        while offset + 8 <= raw.count {
-            let word = raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
-            hash = (hash ^ word) &* multiplier
-            hash ^= hash >> 29
-            offset += 8
-        }
-        var tail: UInt64 = 0
-        while offset < raw.count {
-            tail = tail << 8 | UInt64(raw[offset])
-            offset += 1
-        }
-        hash ^= tail
-        hash = (hash ^ (hash >> 33)) &* 0xFF51_AFD7_ED55_8CCD
-        hash = (hash ^ (hash >> 33)) &* 0xC4CE_B9FE_1A85_EC53
-        return UInt32(truncatingIfNeeded: hash ^ (hash >> 33))
     }
 }
 

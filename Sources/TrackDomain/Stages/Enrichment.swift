@@ -3,8 +3,9 @@
 /// Enriched members, in this order: event_id, parent_event_id, site_id, event_type, resource_id,
 /// resource_type, then by type target_user_id | score | comment_text | items, total; then
 /// timestamp, received_at, sent_at, client_timestamp, identity {bsin, user_id, email}, identified,
-/// message_id, url, href, referer, user_agent, http_method, ip, geolocation, is_bot, is_test, status,
-/// enriched, properties, extra, source {topic, partition, offset}. Absent values are `null`.
+/// message_id, url, href, referer, user_agent, http_method, ip, geolocation, user_agent_parsed, is_bot,
+/// is_test, status, enriched, properties, extra, source {topic, partition, offset}. Absent values are
+/// `null`.
 public struct EnrichedEventEncoder: Sendable {
     public init() {}
 
@@ -16,7 +17,7 @@ public struct EnrichedEventEncoder: Sendable {
         _ normalized: NormalizedEvent,
         input: UnsafeRawBufferPointer,
         eventID: EventID,
-        isBot: Bool,
+        found: EventEnricher.Found,
         source: SourceCoordinates,
         key: Range<Int>,
         into output: inout OutputBuffer
@@ -29,7 +30,7 @@ public struct EnrichedEventEncoder: Sendable {
                     eventID: eventID,
                     child: nil,
                     share: nil,
-                    isBot: isBot,
+                    found: found,
                     source: source,
                     into: &writer
                 )
@@ -49,7 +50,7 @@ public struct EnrichedEventEncoder: Sendable {
                         eventID: eventID,
                         child: isExpanded ? written : nil,
                         share: (resource, target),
-                        isBot: isBot,
+                        found: found,
                         source: source,
                         into: &writer
                     )
@@ -81,7 +82,7 @@ public struct EnrichedEventEncoder: Sendable {
         eventID: EventID,
         child: Int?,
         share: (resource: String?, target: String?)?,
-        isBot: Bool,
+        found: EventEnricher.Found,
         source: SourceCoordinates,
         into writer: inout JSONWriter
     ) {
@@ -134,9 +135,11 @@ public struct EnrichedEventEncoder: Sendable {
         writer.key("ip")
         writer.text(event.ip, in: input)
         writer.key("geolocation")
-        writer.null()
+        writer.compactJSON(found.geolocation)
+        writer.key("user_agent_parsed")
+        writer.compactJSON(found.userAgentParsed)
         writer.key("is_bot")
-        writer.bool(isBot)
+        writer.bool(found.isBot)
         writer.key("is_test")
         writer.bool(event.isTest)
         writer.key("status")

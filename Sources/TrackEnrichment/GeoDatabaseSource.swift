@@ -1,0 +1,74 @@
+import Synchronization
+public import TrackDomain
+
+/// The current geolocation database of a file, replaced when the file changes.
+///
+/// Workers read ``current`` through their own ``MaxMindGeoLocator``, which compares one atomic
+/// number per look-up and takes the lock only when a reload happened. A reload opens the new file
+/// completely before swapping it in; a file that cannot be opened leaves the previous database in
+/// use, so a half-written update never stops the service.
+public final class GeoDatabaseSource: Sendable {
+    /// What a check of the file found.
+    public enum CheckResult: Sendable, Equatable {
+        /// The file is the one already open.
+        case unchanged
+        /// A new file was opened and is now in use.
+        case reloaded(MaxMindDatabase.Metadata)
+        /// The file changed or vanished but could not be opened; the previous database stays.
+        case failed(GeoDatabaseError)
+    }
+
+    public let path: String
+    private let state: Mutex<MaxMindDatabase>
+    /// The ``MaxMindDatabase/number`` of ``current``.
+    private let currentNumber: Atomic<UInt64>
+
+    /// Opens `path`; throws when it cannot be used (at start-up, a clear error).
+    public init(path: String) throws(GeoDatabaseError) {
+        let database = try MaxMindDatabase(path: path)
+        self.path = path
+        state = Mutex(database)
+        currentNumber = Atomic(database.number)
+    }
+
+    /// The database in use.
+    public var current: MaxMindDatabase { state.withLock { $0 } }
+
+    /// The number of the database in use, read without a lock.
+    var currentDatabaseNumber: UInt64 { currentNumber.load(ordering: .acquiring) }
+
+    /// Reopens the file when it is not the one in use (another inode, size or modification time).
+    public func reloadIfChanged() -> CheckResult {
+        let inUse = current
+        guard FileIdentity(path: path) != inUse.identity else { return .unchanged }
+        let database: MaxMindDatabase
+        do {
+            database = try MaxMindDatabase(path: path)
+        } catch {
+            return .failed(error)
+        }
+        state.withLock { $0 = database }
+        currentNumber.store(database.number, ordering: .releasing)
+        return .reloaded(database.metadata)
+    }
+}
+
+/// One worker's view of a ``GeoDatabaseSource``: switches to a reloaded database at its next look-up.
+public struct MaxMindGeoLocator: GeoLocating {
+    private let source: GeoDatabaseSource
+    private var database: MaxMindDatabase
+
+    public init(source: GeoDatabaseSource) {
+        self.source = source
+        self.database = source.current
+    }
+
+    public mutating func record(for address: IPAddress) -> GeoRecord? {
+        if source.currentDatabaseNumber != database.number { database = source.current }
+        return database.recordOffset(for: address).map { GeoRecord(database: database.number, offset: $0) }
+    }
+
+    public func location(of record: GeoRecord) -> Geolocation {
+        database.location(atOffset: record.offset)
+    }
+}
