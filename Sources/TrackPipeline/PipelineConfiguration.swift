@@ -17,6 +17,10 @@ public struct PipelineConfiguration: Sendable, Equatable {
     /// Per-site overrides in file order.
     public var sites: [SiteOverride]
     public var metrics: Metrics
+    /// Look-ups beyond the contract's flags (``Enrichment``).
+    public var enrichments = Enrichment()
+    /// What the outputs may show of a person (``Privacy``).
+    public var privacy = Privacy()
 
     /// One librdkafka property, passed through as-is.
     public struct KafkaProperty: Sendable, Equatable {

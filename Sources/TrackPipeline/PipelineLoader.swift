@@ -50,11 +50,19 @@ public struct PipelineOverrides: Sendable, Equatable {
     public var group: String?
     /// Entries of the `kafka:` map, applied in order after `brokers`.
     public var kafka: [PipelineConfiguration.KafkaProperty]
+    /// `enrichments.geoip.database`.
+    public var geoIPDatabase: String?
 
-    public init(brokers: String? = nil, group: String? = nil, kafka: [PipelineConfiguration.KafkaProperty] = []) {
+    public init(
+        brokers: String? = nil,
+        group: String? = nil,
+        kafka: [PipelineConfiguration.KafkaProperty] = [],
+        geoIPDatabase: String? = nil
+    ) {
         self.brokers = brokers
         self.group = group
         self.kafka = kafka
+        self.geoIPDatabase = geoIPDatabase
     }
 
     /// A `--kafka KEY=VALUE` argument as a `kafka:` entry: split at the first `=`; the key must not be
@@ -66,11 +74,13 @@ public struct PipelineOverrides: Sendable, Equatable {
         return PipelineConfiguration.KafkaProperty(key: key, value: String(text[text.index(after: equals)...]))
     }
 
-    /// `TRACKSTREAM_BROKERS` and `TRACKSTREAM_GROUP` from an environment (empty values are ignored).
+    /// `TRACKSTREAM_BROKERS`, `TRACKSTREAM_GROUP` and `TRACKSTREAM_GEOIP_DATABASE` from an
+    /// environment (empty values are ignored).
     public static func environment(_ environment: [String: String]) -> PipelineOverrides {
         PipelineOverrides(
             brokers: environment["TRACKSTREAM_BROKERS"].flatMap { $0.isEmpty ? nil : $0 },
-            group: environment["TRACKSTREAM_GROUP"].flatMap { $0.isEmpty ? nil : $0 }
+            group: environment["TRACKSTREAM_GROUP"].flatMap { $0.isEmpty ? nil : $0 },
+            geoIPDatabase: environment["TRACKSTREAM_GEOIP_DATABASE"].flatMap { $0.isEmpty ? nil : $0 }
         )
     }
 }
@@ -163,14 +173,18 @@ extension PipelineConfiguration {
         if let brokers = overrides.brokers { setKafkaProperty("bootstrap.servers", brokers) }
         if let group = overrides.group { self.group = group }
         for property in overrides.kafka { setKafkaProperty(property.key, property.value) }
+        if let database = overrides.geoIPDatabase {
+            let interval = enrichments.geoIP?.checkIntervalMilliseconds ?? GeoIP.defaultCheckIntervalMilliseconds
+            enrichments.geoIP = GeoIP(database: database, checkIntervalMilliseconds: interval)
+        }
     }
 }
 
 /// Walks the YAML node tree, checking every key against the schema and every value against its rules.
-private struct PipelineReader {
+struct PipelineReader {
     let file: String
 
-    private func error(
+    func error(
         _ kind: PipelineConfigurationError.Kind,
         _ node: Node?,
         _ path: String?,
@@ -191,6 +205,7 @@ private struct PipelineReader {
         var configuration = PipelineConfiguration.defaults
         let topLevel = [
             "name", "kafka", "group", "input", "outputs", "delivery", "limits", "signals", "sites", "metrics",
+            "enrichments", "privacy",
         ]
         for (key, value) in try members(root, path: nil, allowed: topLevel) {
             switch key.name {
@@ -204,6 +219,8 @@ private struct PipelineReader {
             case "signals": configuration.signals = try signals(value, defaults: configuration.signals)
             case "sites": configuration.sites = try sites(value)
             case "metrics": configuration.metrics = try metrics(value, defaults: configuration.metrics)
+            case "enrichments": configuration.enrichments = try enrichments(value)
+            case "privacy": configuration.privacy = try privacy(value)
             default: break
             }
         }
@@ -419,7 +436,7 @@ private struct PipelineReader {
     // MARK: Primitives
 
     /// A mapping's members with string keys; `allowed` nil accepts any key.
-    private func members(
+    func members(
         _ node: Node,
         path: String?,
         allowed: [String]?
@@ -455,14 +472,14 @@ private struct PipelineReader {
         return result
     }
 
-    private func nonEmptyString(_ node: Node, path: String) throws(PipelineConfigurationError) -> String {
+    func nonEmptyString(_ node: Node, path: String) throws(PipelineConfigurationError) -> String {
         guard case .scalar(let scalar) = node, node.null == nil, !scalar.string.isEmpty else {
             throw error(.wrongType, node, path, "expected a non-empty string", "write a value such as `\(path): NAME`")
         }
         return scalar.string
     }
 
-    private func positiveInteger(_ node: Node, path: String) throws(PipelineConfigurationError) -> Int {
+    func positiveInteger(_ node: Node, path: String) throws(PipelineConfigurationError) -> Int {
         guard let integer = node.int, node.bool == nil, node.scalar?.string.contains(".") != true, integer > 0 else {
             throw error(.invalidValue, node, path, "expected a positive integer", "write a whole number greater than 0")
         }

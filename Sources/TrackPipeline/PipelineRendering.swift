@@ -45,8 +45,33 @@ extension PipelineConfiguration {
         }
         lines.append("metrics:")
         lines.append("  listen: \(yamlScalar(metrics.listen.description))")
+        lines.append("enrichments:")
+        if let geoIP = enrichments.geoIP {
+            lines.append("  geoip:")
+            lines.append("    database: \(yamlScalar(geoIP.database))")
+            lines.append("    check_interval: PT\(durationSeconds(geoIP.checkIntervalMilliseconds))S")
+        }
+        lines.append("  user_agent: \(enrichments.userAgent)")
+        lines.append("privacy:")
+        lines.append("  ip_anonymize_octets: \(privacy.ipAnonymizeOctets)")
+        lines.append("  ip_anonymize_segments: \(privacy.ipAnonymizeSegments)")
+        lines.append("  pseudonymize: [\(privacy.pseudonymize.map(\.rawValue).joined(separator: ", "))]")
+        if let variable = privacy.keyVariable {
+            lines.append("  key: \"${\(variable)}\"")
+        }
         return lines.joined(separator: "\n") + "\n"
     }
+}
+
+/// Milliseconds as ISO 8601 seconds with up to three decimals (`60`, `1.5`).
+private func durationSeconds(_ milliseconds: Int64) -> String {
+    let seconds = milliseconds / 1000
+    let fraction = milliseconds % 1000
+    guard fraction != 0 else { return "\(seconds)" }
+    var digits = String(fraction)
+    digits = String(repeating: "0", count: 3 - digits.count) + digits
+    while digits.hasSuffix("0") { digits.removeLast() }
+    return "\(seconds).\(digits)"
 }
 
 /// A YAML scalar that reads back as the same string: plain when unambiguous, else double-quoted.

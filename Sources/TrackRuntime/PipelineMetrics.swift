@@ -20,6 +20,9 @@ public final class PipelineMetrics: Sendable {
     let commitDuration: CoreMetrics.Timer
     let deliveryRetries: CoreMetrics.Counter
     let processingErrors: CoreMetrics.Counter
+    let geoReloads: CoreMetrics.Counter
+    let geoReloadFailures: CoreMetrics.Counter
+    let geoBuildEpoch: CoreMetrics.Gauge
     private let produced = Mutex<[String: CoreMetrics.Counter]>([:])
     private let rejected = Mutex<[String: CoreMetrics.Counter]>([:])
     private let rebalances = Mutex<[String: CoreMetrics.Counter]>([:])
@@ -57,6 +60,17 @@ public final class PipelineMetrics: Sendable {
         commitDuration = CoreMetrics.Timer(label: "trackstream_commit_duration_seconds", factory: factory)
         deliveryRetries = CoreMetrics.Counter(label: "trackstream_delivery_retries_total", factory: factory)
         processingErrors = CoreMetrics.Counter(label: "trackstream_processing_errors_total", factory: factory)
+        geoReloads = CoreMetrics.Counter(
+            label: "trackstream_geoip_reloads_total",
+            dimensions: [("result", "reloaded")],
+            factory: factory
+        )
+        geoReloadFailures = CoreMetrics.Counter(
+            label: "trackstream_geoip_reloads_total",
+            dimensions: [("result", "failed")],
+            factory: factory
+        )
+        geoBuildEpoch = CoreMetrics.Gauge(label: "trackstream_geoip_database_build_timestamp_seconds", factory: factory)
     }
 
     /// Prometheus text exposition of every series.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TrackPipeline
+import TrackRuntime
 
 /// Validates a pipeline file and prints the resolved configuration.
 ///
@@ -11,7 +12,10 @@ struct CheckConfigCommand: AsyncParsableCommand {
         abstract: "Validate a pipeline file and print the resolved configuration.",
         discussion: """
             Prints the configuration as the service would use it: defaults filled in, then \
-            TRACKSTREAM_BROKERS / TRACKSTREAM_GROUP applied, then --brokers / --group.
+            TRACKSTREAM_BROKERS / TRACKSTREAM_GROUP / TRACKSTREAM_GEOIP_DATABASE applied, then \
+            --brokers / --group; then opens what the enrichments use (the geolocation database, \
+            uap-core's regexes, the pseudonym key from its environment variable) and says what is \
+            in use: the database's type, build date and IP versions.
             """
     )
 
@@ -34,7 +38,10 @@ struct CheckConfigCommand: AsyncParsableCommand {
                 path: pipeline,
                 flags: PipelineOverrides(brokers: brokers, group: group)
             )
+            let assembly = try ProcessorAssembly.assemble(resolved)
             print("# \(pipeline): valid")
+            for line in assembly.summary { print("# \(line)") }
+            for warning in assembly.warnings { print("# warning: \(warning)") }
             print(resolved.renderedYAML(), terminator: "")
         } catch {
             FileHandle.standardError.write(Data("trackstream check-config: \(error)\n".utf8))

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import TrackDomain
 import TrackPipeline
+import TrackRuntime
 
 /// Runs the pipeline's stages over a JSONL file, with no broker.
 ///
@@ -32,17 +33,22 @@ struct ProcessCommand: AsyncParsableCommand {
     @Option(help: "The source topic named in lineage and ids (default: the input file's base name).")
     var topic: String?
 
-    @Option(help: "The uap-core regexes file for bot detection.")
+    @Option(help: "The uap-core regexes file for bot detection and user agent parsing.")
     var botRegexes: String = BotDetectorLoader.defaultPath
 
     @Flag(help: "Print no progress on stderr.")
     var quiet = false
 
     func run() async throws {
-        let processing = try loadProcessingConfiguration()
-        let bots = BotDetectorLoader.load(path: botRegexes)
-        if let warning = bots.warning { Self.printError("warning: \(warning)") }
-        let processor = EventProcessor(configuration: processing, botDetector: bots.detector)
+        let assembly: ProcessorAssembly
+        do {
+            assembly = try ProcessorAssembly.assemble(try loadPipeline(), uapCorePath: botRegexes)
+        } catch {
+            Self.printError("trackstream process: \(error)")
+            throw ExitCode(1)
+        }
+        for warning in assembly.warnings { Self.printError("warning: \(warning)") }
+        let processor = assembly.processor
         let sourceTopic = topic ?? URL(fileURLWithPath: input).lastPathComponent
         let clock = ContinuousClock()
         let started = clock.now
@@ -59,13 +65,19 @@ struct ProcessCommand: AsyncParsableCommand {
         print(summary.report(seconds: seconds, outputDirectory: outputDir))
     }
 
-    private func loadProcessingConfiguration() throws -> ProcessingConfiguration {
+    /// The named pipeline, else Pipelines/track.yml when present, else the defaults (with this
+    /// process's environment overrides, such as TRACKSTREAM_GEOIP_DATABASE).
+    private func loadPipeline() throws -> PipelineConfiguration {
         let path =
             pipeline
             ?? (FileManager.default.fileExists(atPath: PipelineLoader.defaultPath) ? PipelineLoader.defaultPath : nil)
-        guard let path else { return .default }
+        guard let path else {
+            var defaults = PipelineConfiguration.defaults
+            defaults.apply(.environment(ProcessInfo.processInfo.environment))
+            return defaults
+        }
         do {
-            return try PipelineLoader.load(path: path).processingConfiguration()
+            return try PipelineLoader.load(path: path)
         } catch {
             Self.printError("trackstream process: \(error)")
             throw ExitCode(1)

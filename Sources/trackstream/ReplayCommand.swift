@@ -119,10 +119,13 @@ struct ReplayCommand: AsyncParsableCommand {
         var options = RuntimeOptions()
         options.replay = range
         options.showsProgress = progress ?? (isatty(STDERR_FILENO) != 0)
-        let bots = BotDetectorLoader.load()
-        if let warning = bots.warning { logger.warning("\(warning)") }
-        let processor = EventProcessor(configuration: pipeline.processingConfiguration(), botDetector: bots.detector)
-        let service = PipelineService(pipeline: pipeline, options: options, processor: processor, logger: logger)
+        let assembly = try assembleProcessor(pipeline, logger: logger)
+        let service = PipelineService(
+            pipeline: pipeline,
+            options: options,
+            processor: assembly.processor,
+            logger: logger
+        )
         let started = ContinuousClock.now
         do {
             try await service.run()

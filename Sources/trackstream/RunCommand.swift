@@ -125,10 +125,13 @@ struct RunCommand: AsyncParsableCommand {
             throw CommandFailure(message: error.description, exitCode: 1)
         }
 
-        let bots = BotDetectorLoader.load()
-        if let warning = bots.warning { logger.warning("\(warning)") }
-        let processor = EventProcessor(configuration: pipeline.processingConfiguration(), botDetector: bots.detector)
-        let service = PipelineService(pipeline: pipeline, options: options, processor: processor, logger: logger)
+        let assembly = try assembleProcessor(pipeline, logger: logger)
+        let service = PipelineService(
+            pipeline: pipeline,
+            options: options,
+            processor: assembly.processor,
+            logger: logger
+        )
         let metricsServer = MetricsServer(
             host: listen.host,
             port: listen.port,
@@ -145,7 +148,22 @@ struct RunCommand: AsyncParsableCommand {
                     failureTerminationBehavior: .gracefullyShutdownGroup
                 ),
                 .init(service: metricsServer, failureTerminationBehavior: .gracefullyShutdownGroup),
-            ],
+            ]
+                + (assembly.geoDatabase.map { source in
+                    [
+                        .init(
+                            service: GeoDatabaseWatcher(
+                                source: source,
+                                interval: .milliseconds(
+                                    pipeline.enrichments.geoIP?.checkIntervalMilliseconds ?? 60_000
+                                ),
+                                metrics: service.metrics,
+                                logger: logger
+                            ),
+                            failureTerminationBehavior: .gracefullyShutdownGroup
+                        )
+                    ]
+                } ?? []),
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
         )
@@ -163,6 +181,20 @@ struct RunCommand: AsyncParsableCommand {
             throw CommandFailure(message: "trackstream run failed: \(error)", exitCode: 2)
         }
     }
+}
+
+/// The pipeline's processor with its enrichments, logging what is in use; a database or key that
+/// cannot be used is a configuration error (exit 1).
+func assembleProcessor(_ pipeline: PipelineConfiguration, logger: Logger) throws -> ProcessorAssembly {
+    let assembly: ProcessorAssembly
+    do {
+        assembly = try ProcessorAssembly.assemble(pipeline)
+    } catch {
+        throw CommandFailure(message: error.description, exitCode: 1)
+    }
+    for warning in assembly.warnings { logger.warning("\(warning)") }
+    for line in assembly.summary { logger.info("enrichment", metadata: ["in_use": "\(line)"]) }
+    return assembly
 }
 
 /// `--log-level` and `--log-format`, shared by the commands that run long.
