@@ -162,10 +162,16 @@ let package = Package(
             ],
             swiftSettings: strictSwift
         ),
+        // Test support: MaxMind DB files built for the tests with scripts/mmdb-write.
+        .target(
+            name: "TestDatabases",
+            path: "Tests/TestDatabases",
+            swiftSettings: strictSwift
+        ),
         .testTarget(
             name: "TrackEnrichmentTests",
             dependencies: [
-                "TrackEnrichment", "TrackDomain", "StrictJSON",
+                "TrackEnrichment", "TrackDomain", "StrictJSON", "TestDatabases",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strictSwift
@@ -183,7 +189,7 @@ let package = Package(
         .testTarget(
             name: "TrackRuntimeTests",
             dependencies: [
-                "TrackRuntime", "Kafka", "TrackDomain", "TrackPipeline", "StrictOutputs",
+                "TrackRuntime", "Kafka", "TrackDomain", "TrackPipeline", "StrictOutputs", "TestDatabases",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

@@ -152,11 +152,13 @@ struct TestPipeline {
     var rejected: String { "\(name).rejected" }
     var group: String { "\(name)-group" }
 
-    /// A pipeline file and its topics; `kafka` adds librdkafka properties to the file's `kafka` map.
+    /// A pipeline file and its topics; `kafka` adds librdkafka properties to the file's `kafka` map,
+    /// `sections` more top-level YAML (`enrichments:`, `privacy:`).
     static func make(
         broker: Broker,
         partitions: Int32 = 4,
-        kafka: [String: String] = [:]
+        kafka: [String: String] = [:],
+        sections: String = ""
     ) async throws -> TestPipeline {
         let name = "rt-\(UUID().uuidString.prefix(8).lowercased())"
         let port = 20_000 + Int.random(in: 0..<20_000)
@@ -174,7 +176,7 @@ struct TestPipeline {
             sites:
               acme-news: {score_scale: {min: 0, max: 10}}
             metrics: {listen: 127.0.0.1:\(port)}
-
+            \(sections)
             """
         try yaml.write(toFile: file, atomically: true, encoding: .utf8)
         let pipeline = TestPipeline(name: name, broker: broker, partitions: partitions, file: file, metricsPort: port)

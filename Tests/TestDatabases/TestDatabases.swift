@@ -1,26 +1,26 @@
-import Foundation
+public import Foundation
 
 /// MaxMind DB files built for a test from a description, with `scripts/mmdb-write` (PyPI's
 /// mmdb-writer in the project's virtualenv, installed by `scripts/deps`): real files, never
 /// downloaded.
-enum TestDatabases {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+public enum TestDatabases {
+    public static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
 
-    static var python: String {
+    public static var python: String {
         ProcessInfo.processInfo.environment["TRACKSTREAM_PYTHON"]
             ?? root.appendingPathComponent(".deps/venv/bin/python3").path
     }
 
     /// A fresh directory for one test's files.
-    static func directory() throws -> URL {
+    public static func directory() throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("trackstream-geo-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         return url
     }
 
     /// Writes the database `spec` describes (see scripts/mmdb-write) to `path`.
-    static func write(_ spec: [String: Any], to path: URL) throws {
+    public static func write(_ spec: [String: Any], to path: URL) throws {
         let specFile = path.deletingPathExtension().appendingPathExtension("json")
         try JSONSerialization.data(withJSONObject: spec).write(to: specFile)
         let process = Process()
@@ -38,7 +38,7 @@ enum TestDatabases {
 
     /// A City database: London for 81.2.69.0/24 (every field), a Norwegian IPv6 network with only a
     /// country, an IPv4 network with only a registered country, and Tokyo for 2001:218::/32.
-    static var city: [String: Any] {
+    public static var city: [String: Any] {
         [
             "ip_version": 6, "database_type": "GeoLite2-City", "build_epoch": 1_700_000_000,
             "networks": [
@@ -81,8 +81,15 @@ enum TestDatabases {
         ]
     }
 
+    /// Writes `spec` into a fresh directory as `name`; returns its path.
+    public static func written(_ spec: [String: Any], name: String = "city.mmdb") throws -> String {
+        let path = try directory().appendingPathComponent(name)
+        try write(spec, to: path)
+        return path.path
+    }
+
     /// The same networks with other cities: what a database update looks like.
-    static var updatedCity: [String: Any] {
+    public static var updatedCity: [String: Any] {
         [
             "ip_version": 6, "database_type": "GeoLite2-City", "build_epoch": 1_800_000_000,
             "networks": [
@@ -98,7 +105,7 @@ enum TestDatabases {
     }
 
     /// A Country database, IPv4 only.
-    static var countryV4: [String: Any] {
+    public static var countryV4: [String: Any] {
         [
             "ip_version": 4, "ipv4_compatible": false, "database_type": "GeoLite2-Country",
             "build_epoch": 1_600_000_000,
@@ -112,7 +119,7 @@ enum TestDatabases {
     }
 }
 
-struct TestDatabaseError: Error, CustomStringConvertible {
-    var message: String
-    var description: String { message }
+public struct TestDatabaseError: Error, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
 }
