@@ -20,8 +20,19 @@ struct EventComposer: Sendable {
 
     init(configuration: TrafficConfiguration, random: inout SeededRandom) {
         users = UserPool(count: configuration.userCount, random: &random)
-        ipAddresses = (0..<5000).map { _ in
-            "\(random.int(in: 1...223)).\(random.below(256)).\(random.below(256)).\(random.int(in: 1...254))"
+        // Mostly IPv4 in real networks, some IPv6, a few private addresses (Networks).
+        ipAddresses = (0..<5000).map { index in
+            switch index % 20 {
+            case 0:
+                let network = random.element(of: Networks.ipv6)
+                return "\(network):\(String(random.below(65_536), radix: 16)):\(String(random.below(65_536), radix: 16))::1"
+            case 1:
+                let network = random.element(of: Networks.privateIPv4)
+                return "\(network.0).\(network.1).\(random.below(256)).\(random.int(in: 1...254))"
+            default:
+                let network = random.element(of: Networks.ipv4)
+                return "\(network.0).\(network.1).\(network.2).\(random.int(in: 1...254))"
+            }
         }
         botShare = min(max(configuration.botShare, 0), 1)
     }
