@@ -8,15 +8,15 @@
 #
 # Build stage: the official Swift image on Ubuntu 24.04, whose librdkafka-dev (2.3.0) meets the
 # service's ≥ 2.2 requirement. The Swift runtime is linked statically, so the runtime stage needs
-# only the C libraries: librdkafka1 (and what it pulls in: libssl, libsasl2, zstd, lz4, zlib) and
-# libjemalloc2, the service's allocator.
+# only the C libraries: librdkafka1 (and what it pulls in: libssl, libsasl2, zstd, lz4, zlib),
+# libjemalloc2, the service's allocator, libmaxminddb0 (geolocation) and libpcre2-8-0 (user agents).
 ARG SWIFT_IMAGE=swift:6.3.1-noble
 ARG RUNTIME_IMAGE=ubuntu:24.04
 
 FROM ${SWIFT_IMAGE} AS build
 RUN export DEBIAN_FRONTEND=noninteractive \
     && apt-get -q update \
-    && apt-get -q install -y --no-install-recommends librdkafka-dev libjemalloc-dev pkg-config \
+    && apt-get -q install -y --no-install-recommends librdkafka-dev libjemalloc-dev libmaxminddb-dev libpcre2-dev pkg-config \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /build
 # Dependencies first, so that a source change does not fetch them again.
@@ -29,12 +29,13 @@ RUN swift build -c release --static-swift-stdlib --product trackstream \
     && cp "$(swift build -c release --static-swift-stdlib --show-bin-path)/trackstream" /staging/trackstream
 
 # Runtime stage: Ubuntu 24.04 with librdkafka 2.3.0, the uap-core crawler regexes
-# (/usr/share/uap-core/regexes.yaml, read by the bot detector), CA certificates for TLS to brokers,
+# (/usr/share/uap-core/regexes.yaml, read by the bot detector and the user agent parser); mount a
+# MaxMind DB file and point enrichments.geoip.database or TRACKSTREAM_GEOIP_DATABASE at it, CA certificates for TLS to brokers,
 # and curl for the health check.
 FROM ${RUNTIME_IMAGE}
 RUN export DEBIAN_FRONTEND=noninteractive \
     && apt-get -q update \
-    && apt-get -q install -y --no-install-recommends librdkafka1 libjemalloc2 uap-core ca-certificates curl tzdata \
+    && apt-get -q install -y --no-install-recommends librdkafka1 libjemalloc2 libmaxminddb0 libpcre2-8-0 uap-core ca-certificates curl tzdata \
     && rm -rf /var/lib/apt/lists/* \
     && groupadd --system --gid 10001 trackstream \
     && useradd --system --uid 10001 --gid 10001 --home-dir /nonexistent --no-create-home \

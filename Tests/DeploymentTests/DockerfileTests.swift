@@ -14,10 +14,16 @@ struct DockerfileTests {
         #expect(try deployment.dockerfileProblems() == [])
     }
 
-    @Test("the runtime stage installs librdkafka1, libjemalloc2, uap-core, ca-certificates and curl")
+    @Test(
+        "the runtime stage installs librdkafka1, libjemalloc2, libmaxminddb0, libpcre2-8-0, uap-core, ca-certificates and curl"
+    )
     func runtimePackages() {
         let packages = deployment.dockerfile.runtimeStage.aptPackages
-        #expect(packages.isSuperset(of: ["librdkafka1", "libjemalloc2", "uap-core", "ca-certificates", "curl"]))
+        #expect(
+            packages.isSuperset(of: [
+                "librdkafka1", "libjemalloc2", "libmaxminddb0", "libpcre2-8-0", "uap-core", "ca-certificates", "curl",
+            ])
+        )
     }
 
     @Test("the default pipeline resolves to the repository's Pipelines/track.yml inside the image")

@@ -2,9 +2,11 @@ import Foundation
 import TrackPipeline
 
 extension Deployment {
-    /// Packages the runtime stage must install (the bot detector reads uap-core's regexes; the binary
-    /// links jemalloc).
-    static let runtimePackages: Set<String> = ["librdkafka1", "libjemalloc2", "uap-core", "ca-certificates"]
+    /// Packages the runtime stage must install (the bot detector and the user agent parser read
+    /// uap-core's regexes; the binary links jemalloc, libmaxminddb and PCRE2).
+    static let runtimePackages: Set<String> = [
+        "librdkafka1", "libjemalloc2", "libmaxminddb0", "libpcre2-8-0", "uap-core", "ca-certificates",
+    ]
 
     /// The build and runtime stages of the Dockerfile.
     func dockerfileProblems() throws -> [String] {
@@ -17,7 +19,8 @@ extension Deployment {
         if build.image.range(of: #"^swift:6\.[0-9]+(\.[0-9]+)?-noble$"#, options: .regularExpression) == nil {
             problems.append("build stage FROM \(build.image): want a pinned swift:6.x-noble (Ubuntu 24.04) image")
         }
-        for package in ["librdkafka-dev", "libjemalloc-dev"] where !build.aptPackages.contains(package) {
+        for package in ["librdkafka-dev", "libjemalloc-dev", "libmaxminddb-dev", "libpcre2-dev"]
+        where !build.aptPackages.contains(package) {
             problems.append("build stage: install \(package)")
         }
         let buildCommand = build.shellCommands.first { $0.hasPrefix("swift build") && $0.contains("--product") } ?? ""

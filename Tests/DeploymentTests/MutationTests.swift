@@ -214,18 +214,34 @@ struct MutationTests {
         Mutation(
             name: "the runtime without jemalloc",
             file: .dockerfile,
-            find: "libjemalloc2 uap-core",
-            replace: "uap-core",
+            find: "libjemalloc2 libmaxminddb0",
+            replace: "libmaxminddb0",
             check: .dockerfile,
             expected: "install libjemalloc2"
         ),
         Mutation(
             name: "the build without jemalloc's headers",
             file: .dockerfile,
-            find: "libjemalloc-dev pkg-config",
-            replace: "pkg-config",
+            find: "libjemalloc-dev libmaxminddb-dev",
+            replace: "libmaxminddb-dev",
             check: .dockerfile,
             expected: "build stage: install libjemalloc-dev"
+        ),
+        Mutation(
+            name: "the runtime without libmaxminddb",
+            file: .dockerfile,
+            find: "libmaxminddb0 libpcre2-8-0",
+            replace: "libpcre2-8-0",
+            check: .dockerfile,
+            expected: "install libmaxminddb0"
+        ),
+        Mutation(
+            name: "the build without PCRE2's headers",
+            file: .dockerfile,
+            find: "libpcre2-dev pkg-config",
+            replace: "pkg-config",
+            check: .dockerfile,
+            expected: "build stage: install libpcre2-dev"
         ),
         Mutation(
             name: "the runtime as root",

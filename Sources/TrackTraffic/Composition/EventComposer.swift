@@ -25,7 +25,8 @@ struct EventComposer: Sendable {
             switch index % 20 {
             case 0:
                 let network = random.element(of: Networks.ipv6)
-                return "\(network):\(String(random.below(65_536), radix: 16)):\(String(random.below(65_536), radix: 16))::1"
+                return
+                    "\(network):\(String(random.below(65_536), radix: 16)):\(String(random.below(65_536), radix: 16))::1"
             case 1:
                 let network = random.element(of: Networks.privateIPv4)
                 return "\(network.0).\(network.1).\(random.below(256)).\(random.int(in: 1...254))"
