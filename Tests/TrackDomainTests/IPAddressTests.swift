@@ -93,3 +93,50 @@ struct IPAddressTests {
         }
     }
 }
+
+#if canImport(Glibc)
+import Glibc
+
+/// The C library's reading of the same text: the oracle for ``IPAddress``.
+private func libcAddress(_ text: String) -> IPAddress? {
+    var v4 = in_addr()
+    if inet_pton(AF_INET, text, &v4) == 1 { return .v4(UInt32(bigEndian: v4.s_addr)) }
+    var v6 = in6_addr()
+    guard inet_pton(AF_INET6, text, &v6) == 1 else { return nil }
+    let bytes = withUnsafeBytes(of: &v6) { Array($0) }
+    return .v6(bytes.reduce(UInt128(0)) { $0 << 8 | UInt128($1) })
+}
+
+extension IPAddressTests {
+    @Test("reads exactly what glibc's inet_pton reads, over 100,000 mutated addresses")
+    func agreesWithInetPton() {
+        var generator = SystemRandomNumberGenerator()
+        let seeds = [
+            "81.2.69.160", "0.0.0.0", "255.255.255.255", "::", "::1", "::ffff:81.2.69.160", "2001:db8::1",
+            "1:2:3:4:5:6:7:8", "1::8", "fe80::1:2", "2a00:1:2:3:4:5:1.2.3.4", "::1.2.3.4", "1:2:3:4:5:6::",
+        ]
+        let alphabet = Array("0123456789abcdefABCDEF:.x% ".utf8)
+        var disagreements: [String] = []
+        for _ in 0..<100_000 {
+            var bytes = Array(seeds.randomElement(using: &generator)!.utf8)
+            for _ in 0..<Int.random(in: 1...3, using: &generator) {
+                let position = Int.random(in: 0...bytes.count, using: &generator)
+                switch Int.random(in: 0..<3, using: &generator) {
+                case 0: bytes.insert(alphabet.randomElement(using: &generator)!, at: position)
+                case 1 where position < bytes.count: bytes.remove(at: position)
+                default:
+                    if position < bytes.count { bytes[position] = alphabet.randomElement(using: &generator)! }
+                }
+            }
+            let text = String(decoding: bytes, as: UTF8.self)
+            let ours = IPAddress(text)
+            if ours != libcAddress(text) { disagreements.append(text) }
+            if let ours {
+                #expect(IPAddress(ours.canonicalText) == ours, "\(text)")
+                #expect(libcAddress(ours.canonicalText) == ours, "\(text) → \(ours.canonicalText)")
+            }
+        }
+        #expect(disagreements.isEmpty, "\(disagreements.count) disagreements, e.g. \(disagreements.prefix(10))")
+    }
+}
+#endif
