@@ -138,7 +138,11 @@ import TrackDomain
         }
         #expect(answers.count == 8)
         for answer in answers {
-            #expect(answer == serial)
+            let differing = zip(userAgents, zip(answer, serial)).filter { $0.1.0 != $0.1.1 }.map(\.0)
+            #expect(
+                differing.isEmpty,
+                "\(differing.count) answers differ from the serial ones, e.g. \(differing.prefix(3))"
+            )
         }
     }
 }
