@@ -1,8 +1,10 @@
 import CPCRE2
 
-/// A PCRE2 match-data block: where `pcre2_match_8` writes the captures (and keeps its backtracking frames
-/// between matches). Mutable state, so never shared: ``UAPCoreParser`` makes one per parse, sized for the
-/// largest capture count of all its patterns, and reuses it for every pattern it tries in that parse.
+/// A PCRE2 match-data block: where `pcre2_match_8` writes the captures (and the interpreter keeps its
+/// backtracking frames between matches). Mutable state, so never shared between threads: ``UAPCoreParser``
+/// makes one per parse, sized for the largest capture count of all its patterns, and reuses it for every
+/// pattern it tries in that parse. One allocation per parse costs far less than the ~1,000 pattern
+/// attempts of that parse, and needs neither thread-local storage nor a pool.
 struct PCRE2MatchData: ~Copyable {
     let pointer: OpaquePointer
     /// How many capturing groups (besides the whole match) it can hold.
@@ -19,7 +21,8 @@ struct PCRE2MatchData: ~Copyable {
     deinit { pcre2_match_data_free_8(pointer) }
 
     /// The bytes of group `index` (0 is the whole match) of the last successful match on `subject`, nil
-    /// when the group did not take part in it or the pattern has no such group.
+    /// when unset. Pairs past the matching pattern's groups keep older values: ask
+    /// ``PCRE2Pattern/group(_:in:matchData:)``, which knows how many groups the pattern has.
     func group(_ index: Int, in subject: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8>? {
         guard index >= 0, index < Int(pcre2_get_ovector_count_8(pointer)) else { return nil }
         let ovector = pcre2_get_ovector_pointer_8(pointer)!

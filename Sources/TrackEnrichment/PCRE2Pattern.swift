@@ -40,10 +40,11 @@ final class PCRE2Pattern: @unchecked Sendable {
         if caseInsensitive { options |= PCRE2_CASELESS }
         var errorCode: Int32 = 0
         var errorOffset = 0
-        let compiled = pattern.utf8.withContiguousStorageIfAvailable { bytes in
+        var pattern = pattern
+        let compiled = pattern.withUTF8 { bytes in
             pcre2_compile_8(bytes.baseAddress, bytes.count, options, &errorCode, &errorOffset, nil)
         }
-        guard let compiled = compiled ?? nil else {
+        guard let compiled else {
             throw CompileError(message: Self.message(for: errorCode), offset: errorOffset)
         }
         code = compiled
@@ -70,6 +71,19 @@ final class PCRE2Pattern: @unchecked Sendable {
         return result == Self.errorNoMatch ? .noMatch : .gaveUp(code: result)
     }
 
+    /// The bytes of capture group `index` (0: the whole match) after ``match(_:into:context:)`` returned
+    /// ``Outcome/match`` for `subject`; nil when the group did not take part or this pattern has no such group
+    /// (the match data may be larger than this pattern needs, and PCRE2 leaves the pairs past its groups
+    /// as an earlier match set them).
+    func group(
+        _ index: Int,
+        in subject: UnsafeBufferPointer<UInt8>,
+        matchData: borrowing PCRE2MatchData
+    ) -> UnsafeBufferPointer<UInt8>? {
+        guard index >= 0, index <= captureCount else { return nil }
+        return matchData.group(index, in: subject)
+    }
+
     /// PCRE2's message for an error code.
     static func message(for errorCode: Int32) -> String {
         var buffer = [UInt8](repeating: 0, count: 256)
@@ -77,10 +91,8 @@ final class PCRE2Pattern: @unchecked Sendable {
         return length > 0 ? String(decoding: buffer[..<Int(length)], as: UTF8.self) : "PCRE2 error \(errorCode)"
     }
 
-    /// `PCRE2_ERROR_NOMATCH`, spelled out in case Swift does not import the parenthesised `(-1)` macro.
-    static let errorNoMatch: Int32 = -1
-    /// `PCRE2_ERROR_MATCHLIMIT` (`(-47)` in pcre2.h).
-    static let errorMatchLimit: Int32 = -47
+    static let errorNoMatch: Int32 = PCRE2_ERROR_NOMATCH
+    static let errorMatchLimit: Int32 = PCRE2_ERROR_MATCHLIMIT
 
     /// Whether this libpcre2-8 was built with a JIT for this CPU (`PCRE2_CONFIG_JIT`).
     static let jitAvailable: Bool = {

@@ -181,7 +181,7 @@ private struct CompiledRule: Sendable {
                 switch piece {
                 case .literal(let literal): bytes += literal
                 case .group(let index):
-                    if index <= pattern.captureCount, let group = matchData.group(index, in: subject) {
+                    if let group = pattern.group(index, in: subject, matchData: matchData) {
                         bytes += group
                     }
                 }
@@ -189,8 +189,8 @@ private struct CompiledRule: Sendable {
             let value = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
             return value.isEmpty ? nil : value
         }
-        guard let defaultGroup, defaultGroup <= pattern.captureCount,
-            let group = matchData.group(defaultGroup, in: subject), !group.isEmpty
+        guard let defaultGroup, let group = pattern.group(defaultGroup, in: subject, matchData: matchData),
+            !group.isEmpty
         else { return nil }
         return String(decoding: group, as: UTF8.self)
     }

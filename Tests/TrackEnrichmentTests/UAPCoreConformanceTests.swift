@@ -70,7 +70,7 @@ import TrackEnrichment
                 let fields = wrong.map {
                     "\($0.field) expected \($0.value ?? "nil"), got \(parsed.field($0.field, of: file.kind) ?? "nil")"
                 }
-                failures.append("line \(testCase.line + 1): \(testCase.userAgent): \(fields.joined(separator: ", "))")
+                failures.append("line \(testCase.line): \(testCase.userAgent): \(fields.joined(separator: ", "))")
             }
         }
         let passed = cases.count - failedCases

@@ -89,6 +89,7 @@ import TrackEnrichment
               - regex: 'Sys(\\d)(\\d)'
                 os_replacement: 'System $2-$1'
                 os_v1_replacement: '$2'
+                os_v2_replacement: '$3'
             device_parsers:
               - regex: '; (\\w+)-(\\w+)(?:-(\\w+)|) Build'
                 device_replacement: ' $1 $2 '
@@ -101,6 +102,7 @@ import TrackEnrichment
         let parsed = parser.parseAll("FooBrowser/1.2.3 Sys47; Acme-X1 Build")
         #expect(parsed.userAgent == .init(family: "Foo Browser", major: "1", minor: "minor", patch: "3"))
         #expect(parsed.userAgent.version == "1.minor.3")
+        // $3 names no group of this pattern: empty, not what the user agent rule's group 3 left behind.
         #expect(parsed.os == .init(family: "System 7-4", major: "7"))
         // Whitespace around a replacement's result is trimmed; an empty result ($3 unset) is nil.
         #expect(parsed.device == .init(family: "Acme X1", brand: "Acme", model: nil))
