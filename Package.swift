@@ -28,6 +28,8 @@ let package = Package(
         .executable(name: "trackstream", targets: ["trackstream"]),
         .library(name: "Kafka", targets: ["Kafka"]),
         .library(name: "TrackDomain", targets: ["TrackDomain"]),
+        // For Benchmarks/, which measures the enrichments with the real databases.
+        .library(name: "TrackEnrichment", targets: ["TrackEnrichment"]),
         .library(name: "StrictJSON", targets: ["StrictJSON"]),
         // For the fuzz targets in Fuzz/, a package of its own that can only depend on products.
         .library(name: "TrackPipeline", targets: ["TrackPipeline"]),

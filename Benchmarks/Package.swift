@@ -6,7 +6,8 @@
 //   swift package --allow-writing-to-package-directory benchmark
 //
 // DomainBenchmark runs the full stage chain (decode → validate → normalize/expand → signals →
-// encode) over Tests/Fixtures/mixed.jsonl and reports throughput and allocations per event.
+// encode) over Tests/Fixtures/mixed.jsonl and reports throughput and allocations per event, with
+// the enrichments off and on (uap-core's regexes, the GeoLite2 City file scripts/deps installs).
 
 import PackageDescription
 
@@ -23,6 +24,7 @@ let package = Package(
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "TrackDomain", package: "trackstream"),
+                .product(name: "TrackEnrichment", package: "trackstream"),
             ],
             path: "Benchmarks/DomainBenchmark",
             swiftSettings: [.swiftLanguageMode(.v6)],

@@ -237,7 +237,7 @@ struct AcceptanceRuleTests {
             + #""resource_type":null,"score":5,"timestamp":"2026-03-01T09:59:59.000Z","received_at":"2026-03-01T10:00:00.000Z","#
             + #""sent_at":null,"client_timestamp":"2026-03-01T09:59:59.000Z","identity":{"bsin":"b-1","user_id":"u-1","email":null},"#
             + #""identified":true,"message_id":"m-7","url":"https://acme.example/a","href":null,"referer":null,"user_agent":"UA","#
-            + #""http_method":null,"ip":"1.2.3.4","geolocation":null,"is_bot":false,"is_test":false,"status":"accepted","#
+            + #""http_method":null,"ip":"1.2.3.4","geolocation":null,"user_agent_parsed":null,"is_bot":false,"is_test":false,"status":"accepted","#
             + #""enriched":true,"properties":{"score":5,"resource_id":"ar-1"},"extra":{"x":[1]},"#
             + #""source":{"topic":"track.raw","partition":3,"offset":42}}"#
         #expect(TestSupport.text(outcome.enriched.first) == expected)

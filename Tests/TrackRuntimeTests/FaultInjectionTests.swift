@@ -130,7 +130,8 @@ struct FaultInjectionTests {
         for member in [first, second] {
             #expect(await member.waitForExit(timeout: .seconds(20)) == 0, "\(member.log.suffix(1000))")
         }
-        let outcome = try await Self.account(pipeline, recovery: try await Self.recover(pipeline))
+        // Two members left at once: Tansu may keep the group unassignable (see recoverInCopy).
+        let outcome = try await Self.account(pipeline, recovery: try await Self.recoverInCopy(pipeline))
         #expect(outcome.lost.prefix(5) == [], "\(outcome)")
         #expect(outcome.duplicates == 0, "\(outcome)")
         print("fault injection: a member joins mid-stream, all leave cleanly: \(outcome)")

@@ -4,6 +4,7 @@ import StrictOutputs
 import Testing
 import TrackDomain
 import TrackPipeline
+import TrackRuntime
 
 /// The service as operators run it: real `trackstream` processes against a real broker.
 @Suite("trackstream run against the real broker", .serialized)
@@ -29,10 +30,7 @@ struct ServiceTests {
 
         // The same values the domain gives for the same records and coordinates, byte for byte.
         let loaded = try PipelineLoader.load(path: pipeline.file)
-        var processor = EventProcessor(
-            configuration: loaded.processingConfiguration(),
-            botDetector: BotDetectorLoader.load().detector
-        )
+        var processor = try ProcessorAssembly.assemble(loaded).processor
         var expectedEnriched: [[UInt8]] = []
         var expectedSignals: [[UInt8]] = []
         var expectedRejected: [[UInt8]] = []

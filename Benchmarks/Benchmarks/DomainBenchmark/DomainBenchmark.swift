@@ -2,6 +2,7 @@ import Benchmark
 import Foundation
 import Synchronization
 import TrackDomain
+import TrackEnrichment
 
 /// The realistic mix of `Tests/Fixtures/mixed.jsonl`: ~560-byte events of every type, ~5 % rejects.
 private let fixtureLines: [[UInt8]] = {
@@ -64,5 +65,88 @@ let benchmarks: @Sendable () -> Void = {
             }
         }
         blackHole(output.finish())
+    }
+
+    enrichmentBenchmarks()
+}
+
+/// The GeoLite2 City file scripts/deps installs into the project's virtualenv.
+private let geoLite2Path: String = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    .appendingPathComponent(".deps/venv/lib/python3.11/site-packages/_maxminddb_geolite2/GeoLite2-City.mmdb").path
+
+private let userAgentParser = try? UAPCoreParser()
+private let geoSource = try? GeoDatabaseSource(path: geoLite2Path)
+
+/// A warm processor per enrichment set, as a worker keeps it.
+private func warm(_ enrichments: Enrichments) -> Mutex<EventProcessor> {
+    Mutex(
+        EventProcessor(
+            configuration: ProcessingConfiguration(siteScoreScales: ["acme-news": ScoreScale(min: 0, max: 10)!]),
+            botDetector: .builtIn(),
+            enrichments: enrichments
+        )
+    )
+}
+
+private let withUserAgents = warm(Enrichments(userAgentParser: userAgentParser))
+private let withGeolocation = warm(Enrichments(geoLocator: geoSource.map { MaxMindGeoLocator(source: $0) }))
+private let withEverything = warm(
+    Enrichments(
+        userAgentParser: userAgentParser,
+        geoLocator: geoSource.map { MaxMindGeoLocator(source: $0) },
+        privacy: PrivacySettings(ipAnonymizeOctets: 1, ipAnonymizeSegments: 4, pseudonymized: [.email, .userID]),
+        pseudonymizer: HMACPseudonymizer(key: Array("a benchmark key, 32 bytes long..".utf8))
+    )
+)
+
+/// The distinct user agents of the mix, for the uncached parse.
+private let distinctUserAgents: [String] = {
+    var seen = Set<String>()
+    for line in fixtureLines {
+        if case .object(let object)? = try? JSONParser.parse(line), let agent = object["user_agent"]?.stringValue {
+            seen.insert(agent)
+        }
+    }
+    return seen.sorted()
+}()
+
+let enrichmentBenchmarks: @Sendable () -> Void = {
+    for (name, processor) in [
+        ("user agents parsed", withUserAgents), ("geolocation (GeoLite2 City)", withGeolocation),
+        ("every enrichment and privacy rule", withEverything),
+    ] {
+        Benchmark("Full stage chain, \(name)") { benchmark in
+            guard !fixtureLines.isEmpty, userAgentParser != nil, geoSource != nil else { return }
+            var worker = processor.withLock { $0 }
+            defer { processor.withLock { $0 = worker } }
+            for iteration in benchmark.scaledIterations {
+                let index = iteration % fixtureLines.count
+                let source = SourceCoordinates(topic: "track.raw", partition: 0, offset: Int64(iteration))
+                blackHole(worker.process(value: fixtureLines[index], source: source))
+            }
+        }
+    }
+
+    // Per distinct user agent, as a worker's first sight of it costs (one iteration = one parse).
+    Benchmark("User agent parse, uncached (uap-core, PCRE2 JIT)", configuration: .init(scalingFactor: .one)) {
+        benchmark in
+        guard let parser = userAgentParser, !distinctUserAgents.isEmpty else { return }
+        for iteration in benchmark.scaledIterations {
+            blackHole(parser.parse(distinctUserAgents[iteration % distinctUserAgents.count]))
+        }
+    }
+
+    // Per address: the tree walk and the decode of its record (the decode is cached per record in
+    // the service).
+    Benchmark("Geolocation look-up and decode, uncached (GeoLite2 City)") { benchmark in
+        guard let database = geoSource?.current else { return }
+        var state: UInt32 = 0x1234_5678
+        for _ in benchmark.scaledIterations {
+            state = state &* 1_664_525 &+ 1_013_904_223
+            if let offset = database.recordOffset(for: .v4(state)) {
+                blackHole(database.location(atOffset: offset))
+            }
+        }
     }
 }

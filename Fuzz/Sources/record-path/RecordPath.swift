@@ -124,7 +124,52 @@ nonisolated(unsafe) var longLived = makeProcessor()
 func makeProcessor() -> EventProcessor {
     // A cheap detector, so that the run spends its time in the record path rather than in regexes.
     let bots = BotDetector(matchers: [{ $0.contains("bot") || $0.contains("Spider") }], sourceDescription: "fuzz")
-    return EventProcessor(configuration: configuration, botDetector: bots)
+    // Every enrichment on, with stand-ins that copy input text into the outputs, so that the fuzzer
+    // reaches their encoding with hostile text; and IP anonymization with pseudonyms of user ids.
+    let enrichments = Enrichments(
+        userAgentParser: EchoParser(),
+        geoLocator: EchoLocator(),
+        privacy: PrivacySettings(ipAnonymizeOctets: 1, ipAnonymizeSegments: 3, pseudonymized: [.userID]),
+        pseudonymizer: ReversingPseudonymizer()
+    )
+    return EventProcessor(configuration: configuration, botDetector: bots, enrichments: enrichments)
+}
+
+/// Families and versions taken from the user agent's own text, invalid UTF-8 repaired.
+struct EchoParser: UserAgentParsing {
+    func parse(_ userAgent: UnsafeBufferPointer<UInt8>) -> UserAgentDetails {
+        let text = String(decoding: userAgent, as: UTF8.self)
+        return UserAgentDetails(
+            browserFamily: text,
+            browserVersion: String(text.prefix(3)),
+            deviceModel: text.isEmpty ? nil : "\u{0}"
+        )
+    }
+}
+
+/// A location for every public address, made from the address's text.
+struct EchoLocator: GeoLocating {
+    mutating func record(for address: IPAddress) -> GeoRecord? {
+        switch address {
+        case .v4(let value): GeoRecord(database: 1, offset: UInt64(value))
+        case .v6(let value): GeoRecord(database: 1, offset: UInt64(truncatingIfNeeded: value ^ (value >> 64)))
+        }
+    }
+
+    func location(of record: GeoRecord) -> Geolocation {
+        Geolocation(
+            city: "\"city\\\(record.offset)\u{2028}",
+            latitude: Double(record.offset % 180),
+            accuracyRadiusKm: Int(record.offset % 1000)
+        )
+    }
+}
+
+/// A stand-in keyed hash: the value reversed.
+struct ReversingPseudonymizer: Pseudonymizing {
+    func pseudonym(of value: UnsafeBufferPointer<UInt8>) -> String {
+        String(decoding: value.reversed(), as: UTF8.self)
+    }
 }
 
 func kafkaTimestamp(_ choice: UInt8, _ input: inout FuzzInput) -> Int64? {
