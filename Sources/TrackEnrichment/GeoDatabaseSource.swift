@@ -54,18 +54,47 @@ public final class GeoDatabaseSource: Sendable {
 }
 
 /// One worker's view of a ``GeoDatabaseSource``: switches to a reloaded database at its next look-up.
+///
+/// It remembers, per /24, the answers for IPv4 networks of /24 or larger (most of a City database's
+/// IPv4 space): visitors of one network share it, and a remembered answer skips the walk down the
+/// database's tree, a few dozen reads scattered over the mapped file. The memory is a fixed table,
+/// emptied when the database changes.
 public struct MaxMindGeoLocator: GeoLocating {
     private let source: GeoDatabaseSource
     private var database: MaxMindDatabase
+    private var networks: [NetworkSlot]
+
+    /// A /24 and its answer; `key` is the /24's top 24 bits plus one (0: empty).
+    private struct NetworkSlot {
+        var key: UInt32 = 0
+        var offset: UInt64? = nil
+    }
+
+    /// Slots of the /24 table: a power of two.
+    static let networkSlots = 4096
 
     public init(source: GeoDatabaseSource) {
         self.source = source
         self.database = source.current
+        self.networks = Array(repeating: NetworkSlot(), count: Self.networkSlots)
     }
 
     public mutating func record(for address: IPAddress) -> GeoRecord? {
-        if source.currentDatabaseNumber != database.number { database = source.current }
-        return database.recordOffset(for: address).map { GeoRecord(database: database.number, offset: $0) }
+        if source.currentDatabaseNumber != database.number {
+            database = source.current
+            for index in networks.indices { networks[index] = NetworkSlot() }
+        }
+        guard case .v4(let value) = address else {
+            return database.recordOffset(for: address).map { GeoRecord(database: database.number, offset: $0) }
+        }
+        let key = (value >> 8) + 1
+        let slot = Int(truncatingIfNeeded: (key &* 0x9E37_79B1) >> 20) & (Self.networkSlots - 1)
+        if networks[slot].key == key {
+            return networks[slot].offset.map { GeoRecord(database: database.number, offset: $0) }
+        }
+        let answer = database.lookup(address)
+        if answer.prefixLength <= 24 { networks[slot] = NetworkSlot(key: key, offset: answer.offset) }
+        return answer.offset.map { GeoRecord(database: database.number, offset: $0) }
     }
 
     public func location(of record: GeoRecord) -> Geolocation {

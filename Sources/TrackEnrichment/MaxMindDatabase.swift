@@ -75,6 +75,13 @@ public final class MaxMindDatabase: @unchecked Sendable {
     /// The data-section offset of the record holding `address`, nil when the database has none
     /// (including an IPv6 address asked of an IPv4-only database).
     public func recordOffset(for address: IPAddress) -> UInt64? {
+        lookup(address).offset
+    }
+
+    /// ``recordOffset(for:)`` and the length of the network prefix the answer holds for: every
+    /// address sharing that prefix gets the same answer. For an IPv4 address the prefix counts IPv4
+    /// bits (0–32), whatever the database's tree.
+    public func lookup(_ address: IPAddress) -> (offset: UInt64?, prefixLength: Int) {
         var error: Int32 = 0
         let result: MMDB_lookup_result_s
         switch address {
@@ -96,8 +103,11 @@ public final class MaxMindDatabase: @unchecked Sendable {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { MMDB_lookup_sockaddr(handle, $0, &error) }
             }
         }
-        guard error == MMDB_SUCCESS, result.found_entry else { return nil }
-        return UInt64(result.entry.offset)
+        guard error == MMDB_SUCCESS else { return (nil, 0) }
+        var prefix = Int(result.netmask)
+        // libmaxminddb counts an IPv4 address's prefix from the root of an IPv6 tree.
+        if case .v4 = address, metadata.ipVersion == 6 { prefix = max(0, prefix - 96) }
+        return (result.found_entry ? UInt64(result.entry.offset) : nil, prefix)
     }
 
     /// The location in the record at `offset` (from ``recordOffset(for:)``). `country` falls back to

@@ -188,6 +188,27 @@ struct MaxMindDatabaseTests {
         #expect(answers.isSubset(of: ["London", "Leeds"]), "\(answers)")
     }
 
+    @Test("a worker's remembered networks give exactly the database's answers, small networks included")
+    func rememberedNetworks() throws {
+        let path = try TestDatabases.written(TestDatabases.city)
+        let source = try GeoDatabaseSource(path: path)
+        let database = source.current
+        var locator = MaxMindGeoLocator(source: source)
+        // A /28 inside a /24 that is otherwise empty: neither answer may stand for the whole /24.
+        for text in ["89.160.20.1", "89.160.20.113", "89.160.20.1", "89.160.20.127", "89.160.20.128"] {
+            let address = IPAddress(text)!
+            #expect(locator.record(for: address)?.offset == database.recordOffset(for: address), "\(text)")
+        }
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<20_000 {
+            let network = [UInt32(0x5102_4500), 0x59A0_1400, 0x5102_4600].randomElement(using: &generator)!
+            let address = IPAddress.v4(network | UInt32.random(in: 0...255, using: &generator))
+            #expect(locator.record(for: address)?.offset == database.recordOffset(for: address), "\(address)")
+        }
+        let prefixes = [("81.2.69.160", 24), ("89.160.20.113", 28)].map { (IPAddress($0.0)!, $0.1) }
+        for (address, length) in prefixes { #expect(database.lookup(address).prefixLength == length) }
+    }
+
     @Test("the 2018 GeoLite2 City file that make run uses, when installed")
     func realGeoLite2() throws {
         let path = TestDatabases.root.appendingPathComponent(

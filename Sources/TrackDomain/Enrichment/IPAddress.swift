@@ -181,11 +181,35 @@ public enum IPAddress: Sendable, Hashable {
 
     // MARK: - Writing
 
+    /// Written byte by byte into one string: this runs for every event when IPs are anonymized.
     private static func dottedQuad(_ address: UInt32, hiddenOctets: Int) -> String {
         let shown = max(0, 4 - hiddenOctets)
-        return (0..<4).map { index in
-            index < shown ? String((address >> UInt32(24 - 8 * index)) & 0xFF) : "x"
-        }.joined(separator: ".")
+        return String(unsafeUninitializedCapacity: 15) { out in
+            var count = 0
+            for index in 0..<4 {
+                if index > 0 {
+                    out[count] = UInt8(ascii: ".")
+                    count += 1
+                }
+                guard index < shown else {
+                    out[count] = UInt8(ascii: "x")
+                    count += 1
+                    continue
+                }
+                let octet = UInt8(truncatingIfNeeded: address >> UInt32(24 - 8 * index))
+                if octet >= 100 {
+                    out[count] = UInt8(ascii: "0") + octet / 100
+                    count += 1
+                }
+                if octet >= 10 {
+                    out[count] = UInt8(ascii: "0") + octet / 10 % 10
+                    count += 1
+                }
+                out[count] = UInt8(ascii: "0") + octet % 10
+                count += 1
+            }
+            return count
+        }
     }
 
     private static func groups(of address: UInt128) -> [UInt16] {
