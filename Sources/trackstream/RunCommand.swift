@@ -126,6 +126,9 @@ struct RunCommand: AsyncParsableCommand {
         }
 
         let assembly = try assembleProcessor(pipeline, logger: logger)
+        // SIGHUP asks for a geolocation reload (GeoDatabaseWatcher). Without a database it must not
+        // end the process, as its default action would: a fleet-wide `pkill -HUP` is common.
+        if assembly.geoDatabase == nil { signal(SIGHUP, SIG_IGN) }
         let service = PipelineService(
             pipeline: pipeline,
             options: options,

@@ -116,6 +116,19 @@ struct EnrichmentServiceTests {
         #expect(await service.waitForExit(timeout: .seconds(20)) == 0)
     }
 
+    @Test("SIGHUP without a geolocation database changes nothing: the service keeps running")
+    func hangUpWithoutDatabase() async throws {
+        let pipeline = try await TestPipeline.make(broker: .shared, partitions: 1)
+        let service = try pipeline.startService()
+        defer { service.signal(SIGKILL) }
+        #expect(await service.waitForLog("pipeline started", timeout: .seconds(20)))
+        service.signal(SIGHUP)
+        try await Task.sleep(for: .seconds(1))
+        #expect(service.isRunning, "\(service.log.suffix(1000))")
+        service.signal(SIGTERM)
+        #expect(await service.waitForExit(timeout: .seconds(20)) == 0)
+    }
+
     @Test("a missing database or pseudonym key stops run at start-up with exit 1 and says what to do")
     func startupErrors() async throws {
         let broker = Broker.shared
