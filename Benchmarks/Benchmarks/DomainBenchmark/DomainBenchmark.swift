@@ -79,15 +79,21 @@ private let userAgentParser = try? UAPCoreParser()
 private let geoSource = try? GeoDatabaseSource(path: geoLite2Path)
 
 /// A warm processor per enrichment set, as a worker keeps it.
-private func warm(_ enrichments: Enrichments) -> Mutex<EventProcessor> {
-    Mutex(
-        EventProcessor(
-            configuration: ProcessingConfiguration(siteScoreScales: ["acme-news": ScoreScale(min: 0, max: 10)!]),
-            botDetector: .builtIn(),
-            enrichments: enrichments
+private final class WarmProcessor: Sendable {
+    let processor: Mutex<EventProcessor>
+
+    init(_ enrichments: Enrichments) {
+        processor = Mutex(
+            EventProcessor(
+                configuration: ProcessingConfiguration(siteScoreScales: ["acme-news": ScoreScale(min: 0, max: 10)!]),
+                botDetector: .builtIn(),
+                enrichments: enrichments
+            )
         )
-    )
+    }
 }
+
+private func warm(_ enrichments: Enrichments) -> WarmProcessor { WarmProcessor(enrichments) }
 
 private let withUserAgents = warm(Enrichments(userAgentParser: userAgentParser))
 private let withGeolocation = warm(Enrichments(geoLocator: geoSource.map { MaxMindGeoLocator(source: $0) }))
@@ -118,8 +124,8 @@ let enrichmentBenchmarks: @Sendable () -> Void = {
     ] {
         Benchmark("Full stage chain, \(name)") { benchmark in
             guard !fixtureLines.isEmpty, userAgentParser != nil, geoSource != nil else { return }
-            var worker = processor.withLock { $0 }
-            defer { processor.withLock { $0 = worker } }
+            var worker = processor.processor.withLock { $0 }
+            defer { processor.processor.withLock { $0 = worker } }
             for iteration in benchmark.scaledIterations {
                 let index = iteration % fixtureLines.count
                 let source = SourceCoordinates(topic: "track.raw", partition: 0, offset: Int64(iteration))
