@@ -59,14 +59,15 @@ public struct KafkaError: Error, Sendable, Hashable, CustomStringConvertible {
         )
     }
 
-    /// A configuration property librdkafka refused, with its explanation.
+    /// A configuration property librdkafka refused, with its explanation; a secret value
+    /// (``SecretProperty``) is never quoted.
     static func invalidProperty(_ key: String, value: String, reason: String) -> KafkaError {
         KafkaError(
             code: RD_KAFKA_RESP_ERR__INVALID_ARG.rawValue,
             name: "_INVALID_ARG",
-            message: reason,
+            message: SecretProperty.scrubbed(reason, value: value, for: key),
             isRetriable: false,
-            context: "setting librdkafka property '\(key)' to '\(value)'"
+            context: "setting librdkafka property '\(key)' to '\(SecretProperty.shown(value, for: key))'"
         )
     }
 

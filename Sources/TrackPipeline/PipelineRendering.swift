@@ -1,13 +1,16 @@
 extension PipelineConfiguration {
     /// The resolved configuration as a pipeline file: every key, defaults included, in schema order.
     ///
-    /// Feeding the output back to ``PipelineLoader/parse(yaml:file:)`` gives the same configuration.
-    public func renderedYAML() -> String {
+    /// Feeding the output back to ``PipelineLoader/parse(yaml:file:)`` gives the same configuration,
+    /// unless `redacting` hides `kafka:` values: the values of the keys it answers true for are shown
+    /// as `<redacted>` (`check-config` passes Kafka's `SecretProperty.isSecret`).
+    public func renderedYAML(redacting isSecret: (String) -> Bool = { _ in false }) -> String {
         var lines: [String] = []
         lines.append("name: \(yamlScalar(name))")
         lines.append("kafka:")
         for property in kafka {
-            lines.append("  \(yamlScalar(property.key)): \(yamlScalar(property.value))")
+            let value = isSecret(property.key) ? "<redacted>" : property.value
+            lines.append("  \(yamlScalar(property.key)): \(yamlScalar(value))")
         }
         lines.append("group: \(yamlScalar(group))")
         lines.append("input: \(yamlScalar(input))")

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Kafka
 import TrackPipeline
 import TrackRuntime
 
@@ -42,7 +43,8 @@ struct CheckConfigCommand: AsyncParsableCommand {
             print("# \(pipeline): valid")
             for line in assembly.summary { print("# \(line)") }
             for warning in assembly.warnings { print("# warning: \(warning)") }
-            print(resolved.renderedYAML(), terminator: "")
+            // Secret values (passwords, keys, tokens) are never printed.
+            print(resolved.renderedYAML(redacting: SecretProperty.isSecret), terminator: "")
         } catch {
             FileHandle.standardError.write(Data("trackstream check-config: \(error)\n".utf8))
             throw ExitCode(1)

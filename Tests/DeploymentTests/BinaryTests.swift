@@ -63,6 +63,31 @@ struct BinaryTests {
         #expect(result.output.contains("trackstream-track"))
     }
 
+    @Test("check-config never prints a secret: passwords, keys and tokens are redacted")
+    func checkConfigRedacts() throws {
+        let binary = try #require(TrackstreamBinary.locate(), "build the package first: swift build --build-tests")
+        let file = FileManager.default.temporaryDirectory
+            .appendingPathComponent("deployment-secrets-\(UUID().uuidString).yml")
+        try """
+        name: track
+        kafka:
+          bootstrap.servers: b:9096
+          security.protocol: SASL_SSL
+          sasl.mechanisms: SCRAM-SHA-512
+          sasl.username: trackstream
+          sasl.password: "hunter2-password"
+          ssl.key.password: "hunter2-key"
+          sasl.oauthbearer.client.secret: "hunter2-token"
+
+        """.write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let result = try binary.run(["check-config", file.path], environment: [:])
+        #expect(result.status == 0, "\(result.output)")
+        #expect(!result.output.contains("hunter2"), "\(result.output)")
+        #expect(result.output.contains("sasl.password: \"<redacted>\""))
+        #expect(result.output.contains("sasl.username: trackstream"), "what is not secret is shown")
+    }
+
     @Test("check-config refuses a broken pipeline, so the test above can fail")
     func checkConfigRefuses() throws {
         let binary = try #require(TrackstreamBinary.locate(), "build the package first: swift build --build-tests")

@@ -26,6 +26,25 @@ struct ConfigurationTests {
     }
 
     @Test(
+        "a refused secret is never quoted: not in the context, not in librdkafka's own text",
+        arguments: [("sasl.oauthbearer.method", "hunter2-oidc"), ("SASL.PASSWORD.x", "hunter2-pw")]
+    )
+    func secretsNotQuoted(key: String, value: String) throws {
+        var configuration = TestBroker.producerConfiguration()
+        configuration[key] = value
+        let error = #expect(throws: KafkaError.self) { try KafkaProducer(configuration: configuration) }
+        #expect(error?.description.contains("'\(key)'") == true, "the key is named")
+        #expect(error?.description.contains("hunter2") == false, "\(String(describing: error))")
+        #expect(SecretProperty.isSecret(key))
+        for plain in ["acks", "bootstrap.servers", "sasl.mechanisms", "ssl.ca.location"] {
+            #expect(!SecretProperty.isSecret(plain))
+        }
+        for secret in ["sasl.password", "ssl.key.password", "ssl.key.pem", "sasl.jaas.config", "client.secret"] {
+            #expect(SecretProperty.isSecret(secret))
+        }
+    }
+
+    @Test(
         "delivery failures: the record itself refused, the destination, transient, fatal",
         arguments: [
             (10, "MSG_SIZE_TOO_LARGE", KafkaError.DeliveryClass.record),
