@@ -1,6 +1,6 @@
 public import TrackDomain
 
-/// A pipeline file (`Pipelines/*.yml`, service.md) resolved into typed values, defaults filled in.
+/// A pipeline file (`Pipelines/*.yml`, docs/domain.md "Pipeline files") resolved into typed values, defaults filled in.
 public struct PipelineConfiguration: Sendable, Equatable {
     /// The pipeline's name, used in logs and metrics.
     public var name: String
@@ -117,7 +117,7 @@ public struct PipelineConfiguration: Sendable, Equatable {
         }
     }
 
-    /// The defaults of service.md, used for every key a file leaves out.
+    /// The defaults (docs/domain.md, "Pipeline files"), used for every key a file leaves out.
     public static let defaults = PipelineConfiguration(
         name: "track",
         kafka: [KafkaProperty(key: "bootstrap.servers", value: "127.0.0.1:9092")],

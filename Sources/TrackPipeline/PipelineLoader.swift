@@ -85,7 +85,7 @@ public struct PipelineOverrides: Sendable, Equatable {
     }
 }
 
-/// Reads pipeline files (service.md "Pipeline files") strictly: unknown keys and bad values are errors.
+/// Reads pipeline files (docs/domain.md "Pipeline files") strictly: unknown keys and bad values are errors.
 public enum PipelineLoader {
     /// The pipeline used when a command names none.
     public static let defaultPath = "Pipelines/track.yml"

@@ -4,7 +4,7 @@ import Prometheus
 import Synchronization
 import TrackDomain
 
-/// The service's Prometheus series (service.md "Observability"), made through swift-metrics with
+/// The service's Prometheus series (docs/operations.md "What to alert on"), made through swift-metrics with
 /// a registry of the service's own, so that several pipelines (or tests) never share counters.
 public final class PipelineMetrics: Sendable {
     /// The registry `/metrics` renders.

@@ -34,7 +34,7 @@ public struct SyntheticEvent: Sendable, Hashable {
     }
 }
 
-/// How a malformed value breaks the contract, and the rejection reason (events.md §2) it must get.
+/// How a malformed value breaks the contract, and the rejection reason (contract §2) it must get.
 ///
 /// Together the cases cover every reason code except `processing_error`, which no input can cause.
 public enum Malformation: String, Sendable, Hashable, CaseIterable {
@@ -74,7 +74,7 @@ public enum Malformation: String, Sendable, Hashable, CaseIterable {
     /// Purchase items that are not objects, lack an id, or have a bad price or quantity.
     case invalidItems = "invalid_items"
 
-    /// The events.md §2 reason code a conforming processor rejects this value with.
+    /// The contract §2 reason code a conforming processor rejects this value with.
     public var expectedReason: String {
         switch self {
         case .truncatedJSON, .invalidUTF8: "invalid_json"

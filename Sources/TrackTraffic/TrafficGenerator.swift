@@ -1,6 +1,6 @@
 /// Generates realistic synthetic raw tracking events, deterministically for a seed.
 ///
-/// The traffic models what Boomtrain-style collectors receive (events.md §1), for demos, tests and
+/// The traffic models what Boomtrain-style collectors receive (contract §1), for demos, tests and
 /// load (`trackstream generate`). By event type: viewed 44 %, liked 12 % (no score, 1...5 scores,
 /// -1 dislikes, 0...10 on `acme-news`, some per-event `score_min`/`score_max`), shared 8 % (one to six
 /// targets, some duplicated, some two-resource shares), commented 6 %, purchased 4 % and
@@ -11,7 +11,7 @@
 /// client delay and clock skew; 10 % without `received_at`; legacy `id`/`model` resources; unknown
 /// top-level fields; email identities (some escaped `name:::at:::host`); about 3 % crawler user
 /// agents (ones uap-core classifies as `Spider`) among ~160 browser and app agents; and about 5 %
-/// malformed values that together hit every rejection reason of events.md §2 except
+/// malformed values that together hit every rejection reason of contract §2 except
 /// `processing_error` (see ``Malformation``). Values average about 570 bytes.
 ///
 /// It is a pure value: no I/O, no clock, no global randomness. The same seed, start time and

@@ -1,6 +1,6 @@
 import TrackPipeline
 
-/// The `trackstream` command line the deployment files and docs may use (service.md "Commands", plus
+/// The `trackstream` command line the deployment files and docs may use (README "Commands", plus
 /// the run options of the container contract). A command in docker-compose.yml, in the Dockerfile's
 /// CMD or in docs/operations.md that this table does not accept would fail in the binary too.
 struct CommandContract: Sendable {

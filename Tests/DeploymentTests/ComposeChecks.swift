@@ -1,7 +1,7 @@
 import Foundation
 import TrackPipeline
 
-/// Environment variables the trackstream binary reads (service.md "Pipeline files").
+/// Environment variables the trackstream binary reads (docs/domain.md "Pipeline files").
 let trackstreamEnvironment: Set<String> = ["TRACKSTREAM_BROKERS", "TRACKSTREAM_GROUP"]
 
 /// `--shutdown-timeout` when not given (RuntimeOptions.shutdownTimeout).

@@ -13,7 +13,7 @@ struct AdminTests {
         #expect(try await admin.createTopics([.init(name: topic, partitions: 2)]) == [], "creating twice is a no-op")
         #expect(try await admin.partitionCounts([topic]) == [topic: 2])
 
-        // One record per batch: Tansu's ListOffsets LATEST is only exact then (tansu-notes.md).
+        // One record per batch: Tansu's ListOffsets LATEST is only exact then (docs/test-broker.md).
         let producer = try KafkaProducer(configuration: TestBroker.producerConfiguration(["batch.num.messages": "1"]))
         let partition = TopicPartition(topic: topic, partition: 0)
         func produce(_ values: Range<Int>) async throws {

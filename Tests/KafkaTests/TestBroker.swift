@@ -26,7 +26,7 @@ enum TestBroker {
         return configuration
     }
 
-    /// Consumer settings that suit Tansu (see shared/spec/tansu-notes.md) for `group`, plus `extra`.
+    /// Consumer settings that suit Tansu (see docs/test-broker.md) for `group`, plus `extra`.
     static func consumerConfiguration(
         group: String,
         _ extra: KeyValuePairs<String, String> = [:]

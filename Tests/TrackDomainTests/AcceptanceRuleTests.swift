@@ -212,7 +212,7 @@ private let acceptanceRules: [AcceptanceRule] = [
     ),
 ]
 
-@Suite("Acceptance rules (events.md §1, §3)")
+@Suite("Acceptance rules (contract §1, §3)")
 struct AcceptanceRuleTests {
     @Test(arguments: acceptanceRules)
     func accepts(_ rule: AcceptanceRule) {

@@ -4,9 +4,9 @@ import StrictOutputs
 import Testing
 import TrackDomain
 
-/// Properties that must hold for any input: no crash, the output guarantee of events.md §5,
+/// Properties that must hold for any input: no crash, the output guarantee of contract §5,
 /// unique ids, and byte-identical re-runs.
-@Suite("Properties (events.md §5)")
+@Suite("Properties (contract §5)")
 struct PropertyTests {
     static let processor = TestSupport.processor(GoldenFixtureTests.configuration)
 

@@ -463,7 +463,7 @@ private let rules: [RejectionRule] = [
     ),
 ]
 
-@Suite("Rejection rules (events.md §2)")
+@Suite("Rejection rules (contract §2)")
 struct RejectionRuleTests {
     @Test(arguments: rules)
     func rejects(_ rule: RejectionRule) {

@@ -1,7 +1,7 @@
 import Testing
 import TrackDomain
 
-@Suite("Share expansion (events.md §3 Shares)")
+@Suite("Share expansion (contract §3 Shares)")
 struct ShareExpansionTests {
     @Test("distinct (resource, target) pairs in order of first appearance, with child ids")
     func expandsDistinctPairs() {
@@ -53,7 +53,7 @@ struct ShareExpansionTests {
     }
 }
 
-@Suite("Preference signals (events.md §4)")
+@Suite("Preference signals (contract §4)")
 struct SignalTests {
     struct Row: Sendable, CustomTestStringConvertible {
         var rule: String

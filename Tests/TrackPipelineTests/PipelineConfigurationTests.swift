@@ -23,7 +23,7 @@ struct PipelineConfigurationTests {
         }
     }
 
-    @Test("Pipelines/track.yml loads with the values of service.md")
+    @Test("Pipelines/track.yml loads with the documented defaults")
     func checkedInPipeline() throws {
         let path = Self.repositoryRoot.appendingPathComponent("Pipelines/track.yml").path
         let configuration = try PipelineLoader.load(path: path, environment: [:], flags: PipelineOverrides())

@@ -38,7 +38,7 @@ struct FailureTests {
         // instance, starting from the group's committed offsets, reads to the end; together they must
         // account for every input. It runs in a copy of the group (same committed offsets): Tansu's
         // coordinator can leave a group unassignable for minutes after a member leaves mid-join
-        // (shared/spec/tansu-notes.md), which Apache Kafka does not.
+        // (docs/test-broker.md), which Apache Kafka does not.
         let admin = try broker.admin()
         let committed = try await admin.listGroupOffsets(group: pipeline.group).filter { $0.offset >= 0 }
         let sweepGroup = "\(pipeline.group)-sweep"

@@ -3,7 +3,7 @@ import Testing
 import TrackDomain
 import TrackTraffic
 
-/// The generated traffic run through the real domain processor (events.md).
+/// The generated traffic run through the real domain processor (docs/contract.md).
 @Suite("Generated traffic against the event contract")
 struct ContractConformanceTests {
     private let run = standardRun

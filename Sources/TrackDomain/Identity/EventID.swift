@@ -1,4 +1,4 @@
-/// Deterministic ids for every output of one raw event (events.md §3 "IDs").
+/// Deterministic ids for every output of one raw event (contract §3 "IDs").
 ///
 /// - The base id is `blake2b-128("m:" + message_id)` when the event carries a `message_id`, else
 ///   `blake2b-128("o:" + topic + ":" + partition + ":" + offset)`: a redelivered offset or a resent

@@ -1,7 +1,7 @@
 /// The version written into every rejection's `processor` object.
 public let trackstreamVersion = "0.1.0"
 
-/// An inclusive integer rating scale `min...max` with `min < max` (events.md §4).
+/// An inclusive integer rating scale `min...max` with `min < max` (contract §4).
 public struct ScoreScale: Sendable, Hashable, CustomStringConvertible {
     public var min: Int64
     public var max: Int64
@@ -101,7 +101,7 @@ public struct ProcessingConfiguration: Sendable {
         max(0, messageMaxBytes - 512)
     }
 
-    /// events.md §4 defaults.
+    /// contract §4 defaults.
     public static let defaultImplicitWeights: [String: Double] = [
         "viewed": 0.1, "commented": 0.3, "shared": 0.5, "purchased": 1.0, "updated_cart": 0.2,
     ]

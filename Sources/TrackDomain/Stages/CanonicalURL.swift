@@ -1,4 +1,4 @@
-/// The canonical form of a page URL, used as `resource_id` when an event names no resource (events.md §3).
+/// The canonical form of a page URL, used as `resource_id` when an event names no resource (contract §3).
 ///
 /// - scheme and host are lowercased (ASCII; hosts reach us in punycode), user info and path keep case;
 /// - a default port (`:80` for http, `:443` for https) and an empty port are removed;

@@ -1,4 +1,4 @@
-/// Stage 4: writes enriched events and signals as deterministic JSON (events.md §3, §4).
+/// Stage 4: writes enriched events and signals as deterministic JSON (contract §3, §4).
 ///
 /// Enriched members, in this order: event_id, parent_event_id, site_id, event_type, resource_id,
 /// resource_type, then by type target_user_id | score | comment_text | items, total; then

@@ -1,6 +1,6 @@
 /// Event times as epoch milliseconds: parsing the accepted input forms and formatting RFC 3339.
 ///
-/// Accepted inputs (events.md §1 `timestamp`, `sent_at`, `received_at`):
+/// Accepted inputs (contract §1 `timestamp`, `sent_at`, `received_at`):
 /// - an ISO-8601 string `YYYY-MM-DD[(T| )HH:MM[:SS[.fraction]]][Z|±HH[[:]MM]]`, letters in either
 ///   case; without an offset it is UTC; fractions beyond milliseconds are truncated;
 /// - an epoch number: below 1e11 in magnitude it is seconds, otherwise milliseconds; fractional

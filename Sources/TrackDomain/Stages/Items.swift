@@ -1,4 +1,4 @@
-/// One line of a `purchased` / `updated_cart` event, normalized (events.md §3 "Items").
+/// One line of a `purchased` / `updated_cart` event, normalized (contract §3 "Items").
 public struct PurchaseItem: Sendable, Hashable {
     public var resourceID: String
     public var price: NumericValue

@@ -1,4 +1,4 @@
-/// The stable reason codes of events.md §2, used by alerts and by redrive.
+/// The stable reason codes of contract §2, used by alerts and by redrive.
 public enum RejectionReason: String, Sendable, Hashable, CaseIterable {
     case invalidJSON = "invalid_json"
     case notAnObject = "not_an_object"
@@ -39,7 +39,7 @@ public struct Rejection: Error, Sendable, Hashable, CustomStringConvertible {
     }
 }
 
-/// Writes the rejected-topic value (events.md §2).
+/// Writes the rejected-topic value (contract §2).
 ///
 /// `{"event_id", "reason", "field", "message", "source": {topic, partition, offset, timestamp},
 /// "processor": {name, version}, "payload" | "payload_base64"}`. The payload is the original value as

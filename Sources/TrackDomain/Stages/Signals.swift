@@ -1,4 +1,4 @@
-/// A preference of one user for one resource, derived from one raw event (events.md §4).
+/// A preference of one user for one resource, derived from one raw event (contract §4).
 public struct PreferenceSignal: Sendable, Hashable {
     public enum Kind: String, Sendable, Hashable {
         /// From a like or a rating.

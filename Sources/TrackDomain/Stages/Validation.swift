@@ -1,4 +1,4 @@
-/// The user a raw event is about, normalized (events.md §1, `bsin`, `user_id`, `email`).
+/// The user a raw event is about, normalized (contract §1, `bsin`, `user_id`, `email`).
 ///
 /// `bsin` and `user_id` are passed through as sent, so they stay text of the input; the email is
 /// normalized into a string of its own.

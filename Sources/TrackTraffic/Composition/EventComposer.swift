@@ -10,7 +10,7 @@ struct ComposedEvent: Sendable {
     var hasBotUserAgent: Bool
 }
 
-/// Composes realistic, valid raw events (events.md §1) as a browser library and collector send them.
+/// Composes realistic, valid raw events (contract §1) as a browser library and collector send them.
 struct EventComposer: Sendable {
     private let users: UserPool
     /// Client addresses, fewer than users, so addresses repeat as they do behind NATs and proxies.

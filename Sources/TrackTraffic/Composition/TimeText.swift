@@ -1,4 +1,4 @@
-/// Client and collector times written the ways browsers and collectors send them (events.md §1).
+/// Client and collector times written the ways browsers and collectors send them (contract §1).
 enum TimeText {
     /// ISO-8601 with milliseconds: `2026-03-01T10:00:00.123Z`, or in local time with an offset
     /// (`2026-03-01T11:00:00.123+01:00`) when `offsetMinutes` is not zero.
