@@ -7,6 +7,16 @@ struct PipelineArguments: ParsableArguments {
     @Argument(help: "The pipeline file.")
     var pipeline: String = PipelineLoader.defaultPath
 
+    @OptionGroup var overrides: PipelineOverrideOptions
+
+    /// The resolved pipeline: file, then environment, then flags; exit 1 with the reason on error.
+    func load() throws -> PipelineConfiguration {
+        try overrides.load(path: pipeline)
+    }
+}
+
+/// The overrides of a pipeline file that every Kafka command takes.
+struct PipelineOverrideOptions: ParsableArguments {
     @Option(help: "Kafka bootstrap servers (host:port,...), overriding the file and TRACKSTREAM_BROKERS.")
     var brokers: String?
 
@@ -26,8 +36,8 @@ struct PipelineArguments: ParsableArguments {
         try validateOverrides(brokers: brokers, group: group)
     }
 
-    /// The resolved pipeline: file, then environment, then flags; exit 1 with the reason on error.
-    func load() throws -> PipelineConfiguration {
+    /// The pipeline at `path`, resolved: file, then environment, then flags; exit 1 with the reason on error.
+    func load(path pipeline: String) throws -> PipelineConfiguration {
         var kafka: [PipelineConfiguration.KafkaProperty] = []
         for argument in kafkaProperties {
             guard let property = PipelineOverrides.kafkaProperty(fromArgument: argument) else {

@@ -95,12 +95,27 @@ struct ReplayCommand: AsyncParsableCommand {
             }
         }
         let admin = try KafkaAdmin(configuration: pipeline.adminConfiguration())
-        let selected = try await selectedPartitions(of: pipeline.input, admin: admin)
-        let range = try await resolveRange(pipeline: pipeline, partitions: selected, admin: admin)
+        let range: ReplayRange
+        do {
+            let ranges = try TopicRanges(pipeline: pipeline)
+            let selected = try await ranges.partitions(of: pipeline.input, selecting: partitions)
+            range = ReplayRange(
+                partitions: try await ranges.resolve(
+                    topic: pipeline.input,
+                    partitions: selected,
+                    from: try fromOffset.map(TopicRanges.Start.offset)
+                        ?? .time(ISO8601.parseDateTime(fromDatetime ?? "")),
+                    to: try toOffset.map(TopicRanges.End.offset)
+                        ?? toDatetime.map { .time(try ISO8601.parseDateTime($0)) } ?? .logEnd
+                )
+            )
+        } catch let error as OffsetToolError {
+            throw CommandFailure(message: "\(error)", exitCode: error.isUsageError ? 1 : 2)
+        }
 
         if outputPrefix != nil {
             let inputPartitions = Int32(
-                clamping: try await admin.partitionCounts([pipeline.input])[pipeline.input] ?? selected.count
+                clamping: try await admin.partitionCounts([pipeline.input])[pipeline.input] ?? range.partitions.count
             )
             let created = try await admin.createTopics(
                 [pipeline.outputs.enriched, pipeline.outputs.signals, pipeline.outputs.rejected].map {
@@ -142,82 +157,5 @@ struct ReplayCommand: AsyncParsableCommand {
             \(statistics.enriched) enriched, \(statistics.signals) signals, \(statistics.rejected) rejected
             """
         )
-    }
-
-    private func selectedPartitions(of topic: String, admin: KafkaAdmin) async throws -> [Int32] {
-        guard let count = try await admin.partitionCounts([topic])[topic] else {
-            throw CommandFailure(message: "topic '\(topic)' does not exist: check the pipeline's input", exitCode: 1)
-        }
-        guard let partitions else { return Array(0..<Int32(clamping: count)) }
-        var selected = Set<Int32>()
-        for text in partitions.split(separator: ",") {
-            guard let partition = Int32(text.trimmingCharacters(in: .whitespaces)),
-                (0..<Int32(clamping: count)).contains(partition)
-            else {
-                throw CommandFailure(
-                    message: "--partitions: '\(text)' is not a partition of \(topic) (it has 0...\(count - 1))",
-                    exitCode: 1
-                )
-            }
-            selected.insert(partition)
-        }
-        // Each partition once: a repeated one would be assigned twice, which librdkafka refuses.
-        return selected.sorted()
-    }
-
-    /// Per partition: start and end offsets from the options, clamped to the log. The live group's
-    /// committed offsets play no part.
-    private func resolveRange(
-        pipeline: PipelineConfiguration,
-        partitions: [Int32],
-        admin: KafkaAdmin
-    ) async throws
-        -> ReplayRange
-    {
-        let topicPartitions = partitions.map { TopicPartition(topic: pipeline.input, partition: $0) }
-        let reader = PartitionReader(configuration: pipeline.consumerConfiguration())
-        let positions: [PartitionPosition]
-        do {
-            let starts = try await admin.listOffsets(topicPartitions, .earliest)
-            let ends = try await reader.endOffsets(topicPartitions)
-            positions = starts.map { start in
-                PartitionPosition(
-                    topicPartition: start.topicPartition,
-                    committed: nil,
-                    logStart: max(0, start.offset),
-                    logEnd: max(0, start.offset, ends[start.topicPartition] ?? 0)
-                )
-            }
-        } catch {
-            throw CommandFailure(message: "reading the bounds of \(pipeline.input) failed: \(error)", exitCode: 2)
-        }
-        let resolver = TimestampOffsetResolver(admin: admin, records: reader)
-        let startsByTime = try await fromDatetime.asyncMap {
-            try await resolver.resolve(try ISO8601.parseDateTime($0), in: positions)
-        }
-        let endsByTime = try await toDatetime.asyncMap {
-            try await resolver.resolve(try ISO8601.parseDateTime($0), in: positions)
-        }
-        return ReplayRange(
-            partitions: positions.map { position in
-                let log = position.logStart..<position.logEnd
-                let start = startsByTime?[position.topicPartition] ?? fromOffset ?? log.lowerBound
-                let end = endsByTime?[position.topicPartition] ?? toOffset ?? log.upperBound
-                let clampedStart = min(max(start, log.lowerBound), log.upperBound)
-                return PartitionRange(
-                    partition: position.topicPartition.partition,
-                    start: clampedStart,
-                    end: min(max(end, clampedStart), log.upperBound)
-                )
-            }
-        )
-    }
-}
-
-extension Optional {
-    /// `map` with an asynchronous, throwing transform.
-    fileprivate func asyncMap<Result>(_ transform: (Wrapped) async throws -> Result) async rethrows -> Result? {
-        guard let value = self else { return nil }
-        return try await transform(value)
     }
 }

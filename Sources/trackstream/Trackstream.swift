@@ -15,7 +15,7 @@ struct Trackstream: AsyncParsableCommand {
         version: "trackstream 0.1.0 (librdkafka \(Librdkafka.version))",
         subcommands: [
             RunCommand.self, ProcessCommand.self, CheckConfigCommand.self, TopicsCommand.self, GenerateCommand.self,
-            ReplayCommand.self,
+            ReplayCommand.self, TailCommand.self, RedriveCommand.self,
             KafkaCheckCommand.self, OffsetsCommand.self,
         ]
     )
