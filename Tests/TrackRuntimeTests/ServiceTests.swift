@@ -9,11 +9,11 @@ import TrackRuntime
 /// The service as operators run it: real `trackstream` processes against a real broker.
 @Suite("trackstream run against the real broker", .serialized)
 struct ServiceTests {
-    @Test("30,000 mixed events: every input accounted for, outputs byte-identical to the domain, per-user order kept")
+    @Test("15,000 mixed events: every input accounted for, outputs byte-identical to the domain, per-user order kept")
     func endToEnd() async throws {
         let broker = Broker.shared
         let pipeline = try await TestPipeline.make(broker: broker)
-        try pipeline.generate(count: 30_000)
+        try pipeline.generate(count: 15_000)
         let service = try pipeline.startService(["--until-caught-up"])
         let status = await service.waitForExit(timeout: .seconds(240))
         #expect(status == 0, "exit status; log:\n\(service.log.suffix(2000))")
@@ -22,7 +22,7 @@ struct ServiceTests {
         let enriched = try await readAll(pipeline.enriched, partitions: 4, broker: broker)
         let signals = try await readAll(pipeline.signals, partitions: 4, broker: broker)
         let rejected = try await readAll(pipeline.rejected, partitions: 4, broker: broker)
-        #expect(inputs.count == 30_000)
+        #expect(inputs.count == 15_000)
         let accounting = Accounting(enriched: enriched, rejected: rejected)
         #expect(accounting.missing(from: inputs).prefix(10) == [], "inputs without any output")
         #expect(accounting.rejectedInputs.values.allSatisfy { $0 == 1 }, "exactly one rejection per rejected input")
