@@ -69,7 +69,9 @@ struct FailureTests {
         .joined(separator: "\n")
     }
 
-    @Test("the broker paused with SIGSTOP for 8 s (past the session timeout) mid-run: the service resumes by itself and loses nothing")
+    @Test(
+        "the broker paused with SIGSTOP for 8 s (past the session timeout) mid-run: the service resumes by itself and loses nothing"
+    )
     func brokerPause() async throws {
         let broker = try Broker.startPrivate()
         defer { broker.stop() }
