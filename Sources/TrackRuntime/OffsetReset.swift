@@ -323,7 +323,7 @@ public enum OffsetToolError: Error, Sendable, CustomStringConvertible {
             "consumer group '\(group)' is unknown to the cluster (no members, no committed offsets); "
                 + "check --group (or the pipeline's group) and --brokers"
         case .unknownTopic(let topic):
-            "topic '\(topic)' does not exist; check --topic and --brokers (trackstream topics create makes "
+            "topic '\(topic)' does not exist; check its name and --brokers (trackstream topics create makes "
                 + "the pipeline's topics)"
         case .unknownPartitions(let topic, let partitions, let count):
             "topic '\(topic)' has partitions 0...\(count - 1); "
