@@ -145,7 +145,34 @@ struct RedriveTests {
         #expect(try await readAll(pipeline.rejected, partitions: 2, broker: broker).count == rejectedBefore.count)
 
         try tailShowsTheTopics(pipeline, producer: producer)
+        try await tailFollows(pipeline, producer: producer)
         await producer.close()
+    }
+
+    /// `tail --follow` shows records produced after it started, then stops at `--count`.
+    private func tailFollows(_ pipeline: TestPipeline, producer: KafkaProducer) async throws {
+        // Partition 0 of the input holds 14 records: following from offset 14 waits for new ones.
+        let arguments = [
+            "tail", pipeline.file, "raw", "--follow", "--partitions", "0", "--from", "14", "--count", "2", "--format",
+            "json",
+        ]
+        let following = Task.detached {
+            let deadline = ContinuousClock.now + .seconds(60)
+            return try CommandResult.run(trackstreamBinary, arguments) { pid in
+                if ContinuousClock.now > deadline { kill(pid, SIGKILL) }
+            }
+        }
+        try await Task.sleep(for: .milliseconds(500))
+        let late = ["late-1", "late-2"].map {
+            ProducerMessage(topic: pipeline.input, partition: 0, key: Array($0.utf8), value: Array(#"{"n":1}"#.utf8))
+        }
+        #expect(try await producer.send(late).allDelivered)
+        let result = try await following.value
+        #expect(result.status == 0, "\(result)")
+        let keys = result.output.split(separator: "\n").map {
+            (try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["key"] as? String
+        }
+        #expect(keys == ["late-1", "late-2"])
     }
 
     /// `tail` on the topics of the run above.
