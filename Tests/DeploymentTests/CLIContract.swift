@@ -12,6 +12,9 @@ struct CommandContract: Sendable {
     var flags: Set<String>
     /// How many positional arguments (PIPELINE) may follow.
     var maximumPositionals: Int
+    /// Options that may be given more than once (`--kafka KEY=VALUE`); their values are in
+    /// ``Invocation/repeated``.
+    var repeatable: Set<String> = []
 
     enum ValueKind: Sendable, Equatable {
         case text
@@ -31,6 +34,8 @@ struct CommandContract: Sendable {
         /// A Kafka topic name: 1 to 249 of `a-z A-Z 0-9 . _ -`, not `.` or `..`.
         case topicName
         case choice(Set<String>)
+        /// `KEY=VALUE` with a key that is not empty (a librdkafka property for `--kafka`).
+        case keyValue
     }
 
     static let all: [CommandContract] = [
@@ -43,10 +48,11 @@ struct CommandContract: Sendable {
                 "--batch-size": .integerIn(1...100_000), "--workers": .integerIn(1...64),
                 "--max-in-flight-batches": .integerIn(2...64),
                 "--max-in-flight-bytes": .integerIn((16 << 20)...(64 << 30)),
-                "--liveness-timeout": .positiveNumberUpTo(86_400),
+                "--liveness-timeout": .positiveNumberUpTo(86_400), "--kafka": .keyValue,
             ],
             flags: ["--until-caught-up", "--progress", "--no-progress"],
-            maximumPositionals: 1
+            maximumPositionals: 1,
+            repeatable: ["--kafka"]
         ),
         CommandContract(
             path: ["topics", "create"],
@@ -138,6 +144,10 @@ struct CommandContract: Sendable {
                 guard kind.accepts(given) else {
                     throw DeploymentFileError("\(name) \(given): not a valid value (\(kind))")
                 }
+                if contract.repeatable.contains(name) {
+                    invocation.repeated[name, default: []].append(given)
+                    continue
+                }
                 guard invocation.options[name] == nil else { throw DeploymentFileError("\(name) is given twice") }
                 invocation.options[name] = given
             } else {
@@ -170,6 +180,7 @@ extension CommandContract.ValueKind {
         case .startTime: value == "now" || Int64(value).map { (0...253_402_300_799_999).contains($0) } ?? false
         case .topicName: TopicName.problem(with: value) == nil
         case .choice(let values): values.contains(value)
+        case .keyValue: PipelineOverrides.kafkaProperty(fromArgument: value) != nil
         }
     }
 }
@@ -180,6 +191,8 @@ struct Invocation: Sendable, Equatable {
     var options: [String: String]
     var flags: Set<String>
     var positionals: [String]
+    /// The values of each repeatable option, in order.
+    var repeated: [String: [String]] = [:]
 
     var subcommand: String { path.joined(separator: " ") }
 

@@ -71,6 +71,8 @@ struct ContractTests {
             ["topics", "create", "--partitions", "100001"],
             ["topics", "create", "--replication-factor", "10001"],
             ["replay", "--from-offset", "0", "--to-offset=-5"],
+            ["run", "--kafka", "session.timeout.ms"],
+            ["run", "--kafka", "=6000"],
         ]
     )
     func refuses(arguments: [String]) {
@@ -81,5 +83,12 @@ struct ContractTests {
     func pipelineArgument() throws {
         #expect(try CommandContract.parse(["run"]).pipeline == "Pipelines/track.yml")
         #expect(try CommandContract.parse(["run", "/config/p.yml"]).pipeline == "/config/p.yml")
+    }
+
+    @Test("--kafka may be given again; its values are kept in order")
+    func repeatedKafka() throws {
+        let invocation = try CommandContract.parse(["run", "--kafka", "a=1", "--kafka=b=", "--kafka", "a=2"])
+        #expect(invocation.repeated["--kafka"] == ["a=1", "b=", "a=2"])
+        #expect(invocation.options["--kafka"] == nil)
     }
 }
