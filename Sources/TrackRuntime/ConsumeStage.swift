@@ -52,8 +52,15 @@ struct ConsumeStage: Sendable {
                     if case .range(let ends) = completion { markRangeEnds(of: batch, ends: ends, done: &atEnd) }
                 case .endOfPartition(let partition, let offset):
                     atEnd.insert(partition)
-                    statistics.setLag(0, for: partition.description)
-                    metrics.recordLag(records: 0, seconds: 0, topic: partition.topic, partition: partition.partition)
+                    if coordinator.owns(partition) {
+                        statistics.setLag(0, for: partition.description)
+                        metrics.recordLag(
+                            records: 0,
+                            seconds: 0,
+                            topic: partition.topic,
+                            partition: partition.partition
+                        )
+                    }
                     logger.debug("end of partition", metadata: ["partition": "\(partition)", "offset": "\(offset)"])
                 case .error(let error) where error.deliveryClass == .fatal:
                     // The consumer is unusable (e.g. fenced by a newer member with the same
@@ -97,7 +104,10 @@ struct ConsumeStage: Sendable {
         for (partition, last) in newest.entries {
             let topicPartition = TopicPartition(topic: topicName, partition: partition)
             atEnd.remove(topicPartition)
-            guard let high = consumer.cachedWatermarks(topicPartition)?.high else { continue }
+            // A batch polled before a revoke must not bring back the lag series of a partition handed over.
+            guard coordinator.owns(topicPartition), let high = consumer.cachedWatermarks(topicPartition)?.high else {
+                continue
+            }
             let records = Lag.records(highWatermark: high, after: last.offset)
             let seconds = records > 0 ? last.timestamp.map { Lag.seconds(now: now, since: $0) } ?? 0 : 0
             statistics.setLag(records, for: topicPartition.description)

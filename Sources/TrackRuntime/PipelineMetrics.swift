@@ -105,6 +105,13 @@ public final class PipelineMetrics: Sendable {
             .record(seconds)
     }
 
+    /// Stops exporting the lag of a partition this member no longer owns.
+    func removeLag(topic: String, partition: Int32) {
+        let key = "\(topic)/\(partition)"
+        lagRecords.withLock { $0.removeValue(forKey: key) }?.destroy()
+        lagSeconds.withLock { $0.removeValue(forKey: key) }?.destroy()
+    }
+
     private func counter(
         in store: borrowing Mutex<[String: CoreMetrics.Counter]>,
         label: String,

@@ -24,6 +24,9 @@ final class RebalanceCoordinator: RebalanceHandler {
     /// The partitions this member owns now.
     var assignment: Set<TopicPartition> { owned.withLock { $0 } }
 
+    /// Whether this member owns `partition` now.
+    func owns(_ partition: TopicPartition) -> Bool { owned.withLock { $0.contains(partition) } }
+
     func partitionsAssigned(_ partitions: [TopicPartition]) async {
         guard let (publisher, consumer) = parts.withLock({ $0 }) else { return }
         await publisher.assign(partitions, generation: consumer.rebalanceGeneration)
@@ -49,7 +52,12 @@ final class RebalanceCoordinator: RebalanceHandler {
             owned.subtract(removing)
             return owned.count
         }
-        for partition in removing { statistics.removeLag(for: partition.description) }
+        // A partition handed over is another member's to report: its lag series go with it, so no
+        // replica keeps exporting a stale lag for a partition it no longer reads.
+        for partition in removing {
+            statistics.removeLag(for: partition.description)
+            metrics.removeLag(topic: partition.topic, partition: partition.partition)
+        }
         statistics.setAssignedPartitions(count)
     }
 }

@@ -126,6 +126,13 @@ struct FaultInjectionTests {
         let second = try pipeline.startService(instance: 1)
         #expect(await second.waitForLog("partitions assigned", timeout: .seconds(60)), "the new member gets work")
         try await Task.sleep(for: .seconds(3))
+        // Each partition's lag is exported by its owner only: the first member drops the series of
+        // the partitions it handed over.
+        let lagged = try [0, 1].map { instance in
+            lagPartitions(in: try scrape(port: pipeline.metricsPort + instance))
+        }
+        #expect(lagged[0].isDisjoint(with: lagged[1]), "lag series by member: \(lagged)")
+        #expect(!lagged[1].isEmpty, "the new member reports its partitions' lag")
         for member in [first, second] { member.signal(SIGTERM) }
         for member in [first, second] {
             #expect(await member.waitForExit(timeout: .seconds(20)) == 0, "\(member.log.suffix(1000))")
@@ -174,4 +181,14 @@ struct FaultInjectionTests {
         let fenced = !afterLoss.isEmpty ? "its partitions were lost" : "the broker kept it in the group"
         print("fault injection: a member paused past the session timeout (\(fenced)): \(outcome)")
     }
+}
+
+/// The partitions whose `trackstream_consumer_lag_messages` series a scrape holds.
+func lagPartitions(in metrics: String) -> Set<String> {
+    var partitions = Set<String>()
+    for series in parsePrometheus(metrics).keys where series.hasPrefix("trackstream_consumer_lag_messages{") {
+        guard let label = series.firstRange(of: "partition=\"") else { continue }
+        partitions.insert(String(series[label.upperBound...].prefix { $0 != "\"" }))
+    }
+    return partitions
 }
