@@ -43,7 +43,7 @@ struct CommandContract: Sendable {
                 "--batch-size": .integerIn(1...100_000), "--workers": .integerIn(1...64),
                 "--max-in-flight-batches": .integerIn(2...64),
                 "--max-in-flight-bytes": .integerIn((16 << 20)...(64 << 30)),
-                "--liveness-timeout": .positiveNumberUpTo(86_400),
+                "--liveness-timeout": .positiveNumberUpTo(86_400), "--kafka-file": .text,
             ],
             flags: ["--until-caught-up", "--progress", "--no-progress"],
             maximumPositionals: 1
@@ -69,7 +69,15 @@ struct CommandContract: Sendable {
         ),
         CommandContract(
             path: ["check-config"],
-            options: ["--brokers": .text, "--group": .text],
+            options: ["--brokers": .text, "--group": .text, "--kafka-file": .text],
+            flags: [],
+            maximumPositionals: 1
+        ),
+        CommandContract(
+            path: ["kafka-check"],
+            options: [
+                "--brokers": .text, "--group": .text, "--kafka-file": .text, "--timeout": .numberIn(0.5...300),
+            ],
             flags: [],
             maximumPositionals: 1
         ),
