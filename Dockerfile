@@ -7,7 +7,7 @@
 #   docker run --rm trackstream check-config        # any subcommand works: ENTRYPOINT is the binary
 #
 # Build stage: the official Swift image on Ubuntu 24.04, whose librdkafka-dev (2.3.0) meets the
-# service's ≥ 2.2 requirement. The Swift runtime is linked statically, so the runtime stage needs
+# build's ≥ 2.3 requirement (kafka-check's DescribeTopics) and the service's ≥ 2.2. The Swift runtime is linked statically, so the runtime stage needs
 # only the C libraries: librdkafka1 (and what it pulls in: libssl, libsasl2, zstd, lz4, zlib),
 # libjemalloc2, the service's allocator, libmaxminddb0 (geolocation) and libpcre2-8-0 (user agents).
 ARG SWIFT_IMAGE=swift:6.3.1-noble

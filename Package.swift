@@ -3,7 +3,7 @@
 // trackstream: a Kafka stream processor for Boomtrain-style tracking events.
 //
 // Modules mirror the architecture:
-//   CRdKafka       the librdkafka C API (system library, ≥ 2.2)
+//   CRdKafka       the librdkafka C API (system library, ≥ 2.3 to build, ≥ 2.2 to run)
 //   Kafka          the safe Swift layer over librdkafka; nothing else touches CRdKafka
 //   TrackDomain    the event contract: validate → normalize/expand → signals → encode (pure, no I/O)
 //   TrackEnrichment  what the contract looks up outside the event: MaxMind databases, uap-core's

@@ -17,16 +17,24 @@ final class ClientHandle: @unchecked Sendable {
         var native: rd_kafka_type_t { self == .producer ? RD_KAFKA_PRODUCER : RD_KAFKA_CONSUMER }
     }
 
-    /// Creates the client; `configure` may register more callbacks on the native configuration.
+    /// Creates the client; `configure` may register more callbacks on the native configuration,
+    /// and `onError` hears every client-level error librdkafka reports (a failed connection, TLS
+    /// handshake or authentication, all brokers down), besides the log.
     init(
         kind: Kind,
         configuration: KafkaConfiguration,
         logger: Logger,
         rebalance consumerState: ConsumerState? = nil,
-        configure: (OpaquePointer) -> Void = { _ in }
+        configure: (OpaquePointer) -> Void = { _ in },
+        onError: (@Sendable (KafkaError) -> Void)? = nil
     ) throws(KafkaError) {
         let conf = try configuration.makeNativeConfiguration()
-        let callbacks = ClientCallbacks(logger: logger, consumerState: consumerState)
+        let callbacks = ClientCallbacks(
+            logger: logger,
+            consumerState: consumerState,
+            onError: onError,
+            secrets: configuration.properties.filter { SecretProperty.isSecret($0.key) }.map(\.value)
+        )
         rd_kafka_conf_set_opaque(conf, Unmanaged.passUnretained(callbacks).toOpaque())
         rd_kafka_conf_set_log_cb(conf, clientLogCallback)
         rd_kafka_conf_set_error_cb(conf, clientErrorCallback)
@@ -38,7 +46,7 @@ final class ClientHandle: @unchecked Sendable {
             throw KafkaError(
                 code: RD_KAFKA_RESP_ERR__INVALID_ARG.rawValue,
                 name: "_INVALID_ARG",
-                message: reason,
+                message: callbacks.scrubbed(reason),
                 isRetriable: false,
                 context: "creating a Kafka \(kind == .producer ? "producer" : "consumer")"
             )
@@ -86,10 +94,28 @@ final class ClientCallbacks: Sendable {
     let logger: Logger
     /// The consumer's state, for the rebalance callback; `nil` for producers.
     let consumerState: ConsumerState?
+    /// Who else hears of client-level errors.
+    let onError: (@Sendable (KafkaError) -> Void)?
+    /// The values of the client's secret properties (``SecretProperty``), which no log line or
+    /// error from librdkafka may carry on.
+    private let secrets: [String]
 
-    init(logger: Logger, consumerState: ConsumerState?) {
+    init(
+        logger: Logger,
+        consumerState: ConsumerState?,
+        onError: (@Sendable (KafkaError) -> Void)? = nil,
+        secrets: [String] = []
+    ) {
         self.logger = logger
         self.consumerState = consumerState
+        self.onError = onError
+        self.secrets = secrets.filter { !$0.isEmpty }
+    }
+
+    /// `text` with every secret value replaced (librdkafka redacts its own configuration dumps;
+    /// this covers the texts it builds from values, such as parse errors that quote them).
+    func scrubbed(_ text: String) -> String {
+        secrets.reduce(text) { $0.replacing($1, with: SecretProperty.redacted) }
     }
 
     static func from(_ handle: OpaquePointer?) -> ClientCallbacks? {
@@ -105,7 +131,7 @@ private let clientLogCallback:
         facility,
         message in
         guard let callbacks = ClientCallbacks.from(handle) else { return }
-        let text = message.map { String(cString: $0) } ?? ""
+        let text = callbacks.scrubbed(message.map { String(cString: $0) } ?? "")
         let facilityText = facility.map { String(cString: $0) } ?? ""
         let swiftLevel: Logger.Level =
             switch level {
@@ -127,12 +153,13 @@ private let clientErrorCallback:
         let error = KafkaError(
             code: rd_kafka_resp_err_t(rawValue: code),
             context: "Kafka client",
-            message: reason.map { String(cString: $0) }
+            message: reason.map { callbacks.scrubbed(String(cString: $0)) }
         )
         callbacks.logger.warning(
             "\(error.message)",
             metadata: ["error": "\(error.name)", "retriable": "\(error.isRetriable)"]
         )
+        callbacks.onError?(error)
         // A consumer in a fatal state (say, fenced by a newer member with its group.instance.id)
         // consumes nothing more: the application hears of it as an event, to stop.
         if error.code == RD_KAFKA_RESP_ERR__FATAL.rawValue, let handle, let state = callbacks.consumerState {

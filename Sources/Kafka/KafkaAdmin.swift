@@ -9,14 +9,62 @@ public import Logging
 public final class KafkaAdmin: Sendable {
     private let handle: ClientHandle
     private let requestTimeout: Duration
+    /// Serves the client's error events (librdkafka calls `error_cb` from `rd_kafka_poll`) when
+    /// someone listens to them.
+    private let pollThread: PollThread?
 
+    /// Creates the client; `onClientError` hears every client-level error librdkafka reports while
+    /// it works (a refused connection, a failed TLS handshake or authentication, all brokers down),
+    /// which a request otherwise only shows as its timeout.
     public init(
         configuration: KafkaConfiguration,
         requestTimeout: Duration = .seconds(30),
-        logger: Logger = Logger(label: "trackstream.kafka.admin")
+        logger: Logger = Logger(label: "trackstream.kafka.admin"),
+        onClientError: (@Sendable (KafkaError) -> Void)? = nil
     ) throws(KafkaError) {
-        handle = try ClientHandle(kind: .producer, configuration: configuration, logger: logger)
+        let handle = try ClientHandle(
+            kind: .producer,
+            configuration: configuration,
+            logger: logger,
+            onError: onClientError
+        )
+        self.handle = handle
         self.requestTimeout = requestTimeout
+        pollThread =
+            onClientError == nil
+            ? nil : PollThread(name: "trackstream-admin-poll") { rd_kafka_poll(handle.pointer, 100) }
+    }
+
+    deinit {
+        // The thread lets go of the client after its current poll.
+        pollThread?.requestStop()
+    }
+
+    // MARK: Cluster
+
+    /// A broker as the cluster's metadata names it.
+    public struct Broker: Sendable, Hashable {
+        public var id: Int32
+        public var host: String
+        public var port: Int32
+    }
+
+    /// The cluster's brokers, from a metadata request that names no topic: the first request that
+    /// needs a working connection, TLS and authentication included.
+    public func brokers() async throws(KafkaError) -> [Broker] {
+        let timeout = milliseconds
+        return try await BlockingCall.run { [handle] () throws(KafkaError) in
+            var metadata: UnsafePointer<rd_kafka_metadata>?
+            let code = rd_kafka_metadata(handle.pointer, 0, nil, &metadata, timeout)
+            guard code == RD_KAFKA_RESP_ERR_NO_ERROR, let metadata else {
+                throw KafkaError(code: code, context: "reading cluster metadata")
+            }
+            defer { rd_kafka_metadata_destroy(metadata) }
+            return (0..<Int(metadata.pointee.broker_cnt)).map { index in
+                let broker = metadata.pointee.brokers[index]
+                return Broker(id: broker.id, host: String(cString: broker.host), port: broker.port)
+            }
+        }
     }
 
     // MARK: Topics
@@ -146,6 +194,79 @@ public final class KafkaAdmin: Sendable {
         }
     }
 
+    /// A topic as DescribeTopics reports it.
+    public struct TopicDescription: Sendable, Hashable {
+        public var name: String
+        /// The number of partitions; nil when the topic could not be described (``error``).
+        public var partitionCount: Int?
+        /// Why the topic could not be described: it does not exist (`UNKNOWN_TOPIC_OR_PART`), or
+        /// this client may not describe it (`TOPIC_AUTHORIZATION_FAILED`).
+        public var error: KafkaError?
+        /// What this client may do with the topic (KIP-430); nil when not asked for, or when the
+        /// broker did not report it.
+        public var authorizedOperations: Set<AclOperation>?
+    }
+
+    /// Describes topics (librdkafka's DescribeTopics, 2.3 or newer: see
+    /// ``Librdkafka/reportsAuthorizedOperations``), each with its own error; with
+    /// `includeAuthorizedOperations`, asks the broker what this client may do with each.
+    public func describeTopics(
+        _ names: [String],
+        includeAuthorizedOperations: Bool = false
+    ) async throws(KafkaError) -> [TopicDescription] {
+        guard Librdkafka.reportsAuthorizedOperations else {
+            throw KafkaError(
+                code: RD_KAFKA_RESP_ERR__NOT_IMPLEMENTED,
+                context: "describing topics",
+                message: "librdkafka \(Librdkafka.version) has no DescribeTopics (2.3 or newer has)"
+            )
+        }
+        let timeout = milliseconds
+        return try await BlockingCall.run { [handle] () throws(KafkaError) in
+            var cNames: [UnsafePointer<CChar>?] = names.map { UnsafePointer(strdup($0)) }
+            defer { for name in cNames { free(UnsafeMutablePointer(mutating: name)) } }
+            let collection = rd_kafka_TopicCollection_of_topic_names(&cNames, cNames.count)
+            defer { rd_kafka_TopicCollection_destroy(collection) }
+            let event = try Self.request(
+                handle,
+                .describeTopics,
+                timeout: timeout,
+                context: "describing topics",
+                includeAuthorizedOperations: includeAuthorizedOperations
+            ) { options, queue in
+                rd_kafka_DescribeTopics(handle.pointer, collection, options, queue)
+            }
+            defer { rd_kafka_event_destroy(event) }
+            var count = 0
+            let topics = rd_kafka_DescribeTopics_result_topics(event, &count)
+            return (0..<count).map { index in
+                let topic = topics![index]
+                let name = String(cString: rd_kafka_TopicDescription_name(topic))
+                if let error = rd_kafka_TopicDescription_error(topic),
+                    rd_kafka_error_code(error) != RD_KAFKA_RESP_ERR_NO_ERROR
+                {
+                    return TopicDescription(
+                        name: name,
+                        error: KafkaError(
+                            code: rd_kafka_error_code(error),
+                            context: "describing topic '\(name)'",
+                            message: String(cString: rd_kafka_error_string(error))
+                        )
+                    )
+                }
+                var partitions = 0
+                _ = rd_kafka_TopicDescription_partitions(topic, &partitions)
+                var operationCount = 0
+                let operations = rd_kafka_TopicDescription_authorized_operations(topic, &operationCount)
+                return TopicDescription(
+                    name: name,
+                    partitionCount: partitions,
+                    authorizedOperations: AclOperation.set(operations, count: operationCount)
+                )
+            }
+        }
+    }
+
     // MARK: Offsets
 
     /// Which offset of a partition to look up.
@@ -226,6 +347,9 @@ public final class KafkaAdmin: Sendable {
         public var state: String
         public var partitionAssignor: String
         public var members: [Member]
+        /// What this client may do with the group (KIP-430); nil when not asked for, or when the
+        /// broker did not report it.
+        public var authorizedOperations: Set<AclOperation>?
 
         public struct Member: Sendable, Hashable {
             public var memberID: String
@@ -260,9 +384,14 @@ public final class KafkaAdmin: Sendable {
         }
     }
 
-    /// The state and members of each group.
-    public func describeGroups(_ groupIDs: [String]) async throws(KafkaError) -> [GroupDescription] {
+    /// The state and members of each group; with `includeAuthorizedOperations` (librdkafka 2.3 or
+    /// newer), also what this client may do with it.
+    public func describeGroups(
+        _ groupIDs: [String],
+        includeAuthorizedOperations: Bool = false
+    ) async throws(KafkaError) -> [GroupDescription] {
         let timeout = milliseconds
+        let includeOperations = includeAuthorizedOperations && Librdkafka.reportsAuthorizedOperations
         return try await BlockingCall.run { [handle] () throws(KafkaError) in
             var names: [UnsafePointer<CChar>?] = groupIDs.map { UnsafePointer(strdup($0)) }
             defer { for name in names { free(UnsafeMutablePointer(mutating: name)) } }
@@ -270,7 +399,8 @@ public final class KafkaAdmin: Sendable {
                 handle,
                 .describeConsumerGroups,
                 timeout: timeout,
-                context: "describing groups"
+                context: "describing groups",
+                includeAuthorizedOperations: includeOperations
             ) {
                 options,
                 queue in
@@ -310,7 +440,8 @@ public final class KafkaAdmin: Sendable {
                             cString: rd_kafka_consumer_group_state_name(rd_kafka_ConsumerGroupDescription_state(group))
                         ),
                         partitionAssignor: String(cString: rd_kafka_ConsumerGroupDescription_partition_assignor(group)),
-                        members: members
+                        members: members,
+                        authorizedOperations: includeOperations ? Self.authorizedOperations(of: group) : nil
                     )
                 )
             }
@@ -369,14 +500,25 @@ public final class KafkaAdmin: Sendable {
         }
     }
 
+    /// A group's authorized operations (only called on librdkafka 2.3 or newer, which has them).
+    private static func authorizedOperations(of group: OpaquePointer?) -> Set<AclOperation>? {
+        var count = 0
+        let operations = rd_kafka_ConsumerGroupDescription_authorized_operations(group, &count)
+        return AclOperation.set(operations, count: count)
+    }
+
     // MARK: Requests
 
-    private var milliseconds: Int32 { Int32(clamping: requestTimeout.components.seconds * 1000) }
+    private var milliseconds: Int32 {
+        let (seconds, attoseconds) = requestTimeout.components
+        return Int32(clamping: seconds * 1000 + attoseconds / 1_000_000_000_000_000)
+    }
 
     private enum Operation {
         case createTopics
         case deleteTopics
         case listOffsets
+        case describeTopics
         case listConsumerGroups
         case describeConsumerGroups
         case listConsumerGroupOffsets
@@ -387,6 +529,7 @@ public final class KafkaAdmin: Sendable {
             case .createTopics: RD_KAFKA_ADMIN_OP_CREATETOPICS
             case .deleteTopics: RD_KAFKA_ADMIN_OP_DELETETOPICS
             case .listOffsets: RD_KAFKA_ADMIN_OP_LISTOFFSETS
+            case .describeTopics: RD_KAFKA_ADMIN_OP_DESCRIBETOPICS
             case .listConsumerGroups: RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPS
             case .describeConsumerGroups: RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS
             case .listConsumerGroupOffsets: RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS
@@ -402,6 +545,7 @@ public final class KafkaAdmin: Sendable {
         _ operation: Operation,
         timeout: Int32,
         context: String,
+        includeAuthorizedOperations: Bool = false,
         send: (OpaquePointer?, OpaquePointer?) -> Void
     ) throws(KafkaError) -> OpaquePointer {
         let queue = rd_kafka_queue_new(handle.pointer)
@@ -410,6 +554,11 @@ public final class KafkaAdmin: Sendable {
         defer { rd_kafka_AdminOptions_destroy(options) }
         var errorText = [CChar](repeating: 0, count: 512)
         rd_kafka_AdminOptions_set_request_timeout(options, timeout, &errorText, errorText.count)
+        if includeAuthorizedOperations,
+            let error = rd_kafka_AdminOptions_set_include_authorized_operations(options, 1)
+        {
+            throw KafkaError(consuming: error, context: "\(context): asking for authorized operations")
+        }
         send(options, queue)
         guard let event = rd_kafka_queue_poll(queue, timeout + 5000) else {
             throw KafkaError(code: RD_KAFKA_RESP_ERR__TIMED_OUT, context: context)

@@ -10,10 +10,17 @@ public enum Librdkafka {
     public static var version: String { String(cString: rd_kafka_version_str()) }
 
     /// Whether the loaded library is at least ``minimumVersion``.
-    public static var isSupported: Bool {
+    public static var isSupported: Bool { loaded >= minimumVersion }
+
+    /// Whether the loaded library has DescribeTopics and asks brokers for authorized operations
+    /// (KIP-430), which came in 2.3.0. trackstream is built against 2.3 or newer headers; on an
+    /// older library at run time those calls are never made, so their symbols are never bound.
+    public static var reportsAuthorizedOperations: Bool { loaded >= (2, 3, 0) }
+
+    /// The loaded library's version.
+    private static var loaded: (Int, Int, Int) {
         let hex = Int(rd_kafka_version())
-        let (major, minor, patch) = ((hex >> 24) & 0xff, (hex >> 16) & 0xff, (hex >> 8) & 0xff)
-        return (major, minor, patch) >= minimumVersion
+        return ((hex >> 24) & 0xff, (hex >> 16) & 0xff, (hex >> 8) & 0xff)
     }
 
     /// Fails with a message saying how to fix it when the loaded library is too old.

@@ -23,6 +23,11 @@ final class PollThread: Sendable {
 
     var shouldRun: Bool { isRunning.load(ordering: .acquiring) }
 
+    /// Asks the loop to end after its current iteration, without waiting (for a `deinit`).
+    func requestStop() {
+        isRunning.store(false, ordering: .releasing)
+    }
+
     /// Asks the loop to end after its current iteration and waits for it (off the cooperative pool).
     func stop() async {
         guard isRunning.exchange(false, ordering: .acquiringAndReleasing) else { return }

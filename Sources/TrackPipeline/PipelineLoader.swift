@@ -10,6 +10,8 @@ public struct PipelineConfigurationError: Error, Sendable, Equatable, CustomStri
         case unknownKey = "unknown key"
         case wrongType = "wrong type"
         case invalidValue = "invalid value"
+        /// A `${NAME}` whose variable is not set (``VariableExpansion``).
+        case undefinedVariable = "undefined variable"
     }
 
     public var kind: Kind
@@ -43,7 +45,12 @@ public struct PipelineConfigurationError: Error, Sendable, Equatable, CustomStri
 }
 
 /// Values that replace the file's: environment variables first, then command-line flags.
+///
+/// Within one set of overrides, `kafka:` entries are applied in this order, a later one winning:
+/// ``kafkaFile`` (`--kafka-file`), ``brokers`` (`--brokers`), ``kafka`` (`--kafka`).
 public struct PipelineOverrides: Sendable, Equatable {
+    /// Entries of the `kafka:` map from a client properties file (``KafkaPropertiesFile``).
+    public var kafkaFile: [PipelineConfiguration.KafkaProperty]
     /// `kafka.bootstrap.servers`.
     public var brokers: String?
     /// `group`.
@@ -54,11 +61,13 @@ public struct PipelineOverrides: Sendable, Equatable {
     public var geoIPDatabase: String?
 
     public init(
+        kafkaFile: [PipelineConfiguration.KafkaProperty] = [],
         brokers: String? = nil,
         group: String? = nil,
         kafka: [PipelineConfiguration.KafkaProperty] = [],
         geoIPDatabase: String? = nil
     ) {
+        self.kafkaFile = kafkaFile
         self.brokers = brokers
         self.group = group
         self.kafka = kafka
@@ -90,7 +99,8 @@ public enum PipelineLoader {
     /// The pipeline used when a command names none.
     public static let defaultPath = "Pipelines/track.yml"
 
-    /// Reads `path`, then applies this process's environment overrides, then the flags'.
+    /// Reads `path` with this process's environment (for `${VAR}` references and the overrides),
+    /// then applies the flags'.
     public static func load(
         path: String,
         flags: PipelineOverrides = PipelineOverrides()
@@ -98,7 +108,8 @@ public enum PipelineLoader {
         try load(path: path, environment: ProcessInfo.processInfo.environment, flags: flags)
     }
 
-    /// Reads `path`, then applies the overrides of `environment`, then the flags'.
+    /// Reads `path`, expanding `${VAR}` references from `environment`, then applies the overrides of
+    /// `environment`, then the flags'.
     public static func load(
         path: String,
         environment: [String: String],
@@ -117,15 +128,21 @@ public enum PipelineLoader {
                 remedy: "check the path, or pass another pipeline file"
             )
         }
-        var configuration = try parse(yaml: text, file: path)
+        var configuration = try parse(yaml: text, file: path, environment: environment)
         configuration.apply(.environment(environment))
         configuration.apply(flags)
         try configuration.checkDeliveryGuarantees(file: path)
         return configuration
     }
 
-    /// Parses pipeline YAML; `file` names it in errors. No overrides are applied.
-    public static func parse(yaml: String, file: String) throws(PipelineConfigurationError) -> PipelineConfiguration {
+    /// Parses pipeline YAML; `file` names it in errors. `${VAR}` references in values are expanded
+    /// from `environment` (``VariableExpansion``; none are set by default, so a reference without a
+    /// default is an error); no overrides are applied.
+    public static func parse(
+        yaml: String,
+        file: String,
+        environment: [String: String] = [:]
+    ) throws(PipelineConfigurationError) -> PipelineConfiguration {
         let root: Node?
         do {
             root = try Yams.compose(yaml: yaml)
@@ -140,7 +157,8 @@ public enum PipelineLoader {
             )
         }
         guard let root else { return .defaults }
-        return try PipelineReader(file: file).read(root)
+        let reader = PipelineReader(file: file)
+        return try reader.read(reader.expandingVariables(in: root, VariableExpansion(environment: environment)))
     }
 
     private static func line(of error: any Error) -> Int? {
@@ -168,8 +186,9 @@ public enum PipelineLoader {
 }
 
 extension PipelineConfiguration {
-    /// Replaces brokers and group where the overrides give them.
+    /// Replaces `kafka:` entries, brokers and group where the overrides give them.
     public mutating func apply(_ overrides: PipelineOverrides) {
+        for property in overrides.kafkaFile { setKafkaProperty(property.key, property.value) }
         if let brokers = overrides.brokers { setKafkaProperty("bootstrap.servers", brokers) }
         if let group = overrides.group { self.group = group }
         for property in overrides.kafka { setKafkaProperty(property.key, property.value) }
@@ -225,6 +244,60 @@ struct PipelineReader {
             }
         }
         return configuration
+    }
+
+    // MARK: Variables
+
+    /// `node` with the `${VAR}` references of every scalar value expanded (mapping keys are left as
+    /// written), before any value is typed: `max_fanout: ${FANOUT}` reads as a number when FANOUT
+    /// holds one. `privacy.key` is the exception: it names the variable holding the pseudonym key,
+    /// which the service reads itself, so that the key is never in the file.
+    func expandingVariables(
+        in node: Node,
+        _ expansion: VariableExpansion,
+        path: [String] = []
+    ) throws(PipelineConfigurationError) -> Node {
+        switch node {
+        case .scalar(let scalar):
+            guard scalar.string.utf8.contains(UInt8(ascii: "$")) else { return node }
+            let expanded: String
+            do {
+                expanded = try expansion.expand(scalar.string)
+            } catch {
+                throw self.error(
+                    error.problem.isUndefined ? .undefinedVariable : .invalidValue,
+                    node,
+                    path.isEmpty ? nil : path.joined(separator: "."),
+                    error.summary,
+                    error.remedy
+                )
+            }
+            // librdkafka takes text: a `kafka:` value from a variable is passed as it is, so that a
+            // password `on` or an empty one is not read as a YAML boolean or null. Elsewhere a plain
+            // scalar is typed by its expanded text and a quoted one stays a string, under a new tag
+            // (Yams resolves a tag once and keeps the answer).
+            if path.first == "kafka" { return .scalar(Node.Scalar(expanded, Tag(.str), .doubleQuoted, scalar.mark)) }
+            return .scalar(Node.Scalar(expanded, scalar.tag.copy(), scalar.style, scalar.mark))
+        case .mapping(let mapping):
+            var pairs: [(Node, Node)] = []
+            for (key, value) in mapping {
+                let name = key.scalar?.string ?? "?"
+                if path == ["privacy"], name == "key" {
+                    pairs.append((key, value))
+                } else {
+                    pairs.append((key, try expandingVariables(in: value, expansion, path: path + [name])))
+                }
+            }
+            return .mapping(Node.Mapping(pairs, mapping.tag.copy(), mapping.style, mapping.mark))
+        case .sequence(let sequence):
+            var nodes: [Node] = []
+            for item in sequence {
+                nodes.append(try expandingVariables(in: item, expansion, path: path))
+            }
+            return .sequence(Node.Sequence(nodes, sequence.tag.copy(), sequence.style, sequence.mark))
+        case .alias:
+            return node
+        }
     }
 
     // MARK: Sections

@@ -10,7 +10,7 @@ extension PipelineConfiguration {
         lines.append("kafka:")
         for property in kafka {
             let value = isSecret(property.key) ? "<redacted>" : property.value
-            lines.append("  \(yamlScalar(property.key)): \(yamlScalar(value))")
+            lines.append("  \(yamlKey(property.key)): \(yamlScalar(value))")
         }
         lines.append("group: \(yamlScalar(group))")
         lines.append("input: \(yamlScalar(input))")
@@ -31,7 +31,7 @@ extension PipelineConfiguration {
         } else {
             lines.append("  implicit_weights:")
             for weight in signals.implicitWeights {
-                lines.append("    \(yamlScalar(weight.eventType)): \(weight.weight)")
+                lines.append("    \(yamlKey(weight.eventType)): \(weight.weight)")
             }
         }
         if sites.isEmpty {
@@ -40,9 +40,9 @@ extension PipelineConfiguration {
             lines.append("sites:")
             for site in sites {
                 if let scale = site.scoreScale {
-                    lines.append("  \(yamlScalar(site.siteID)): {score_scale: {min: \(scale.min), max: \(scale.max)}}")
+                    lines.append("  \(yamlKey(site.siteID)): {score_scale: {min: \(scale.min), max: \(scale.max)}}")
                 } else {
-                    lines.append("  \(yamlScalar(site.siteID)): {}")
+                    lines.append("  \(yamlKey(site.siteID)): {}")
                 }
             }
         }
@@ -77,8 +77,15 @@ private func durationSeconds(_ milliseconds: Int64) -> String {
     return "\(seconds).\(digits)"
 }
 
-/// A YAML scalar that reads back as the same string: plain when unambiguous, else double-quoted.
+/// A value that reads back as the same string: a literal `${` is written `$${`, which the loader's
+/// ``VariableExpansion`` turns back into `${` (a value may hold one when a variable brought it in).
 private func yamlScalar(_ text: String) -> String {
+    yamlKey(text.replacing("${", with: "$${"))
+}
+
+/// A YAML scalar that reads back as the same string: plain when unambiguous, else double-quoted.
+/// Keys are never expanded, so they are written as they are.
+private func yamlKey(_ text: String) -> String {
     let plainBytes = text.utf8.allSatisfy { byte in
         switch byte {
         case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),

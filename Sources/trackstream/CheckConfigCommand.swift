@@ -12,35 +12,21 @@ struct CheckConfigCommand: AsyncParsableCommand {
         commandName: "check-config",
         abstract: "Validate a pipeline file and print the resolved configuration.",
         discussion: """
-            Prints the configuration as the service would use it: defaults filled in, then \
-            TRACKSTREAM_BROKERS / TRACKSTREAM_GROUP / TRACKSTREAM_GEOIP_DATABASE applied, then \
-            --brokers / --group; then opens what the enrichments use (the geolocation database, \
-            uap-core's regexes, the pseudonym key from its environment variable) and says what is \
-            in use: the database's type, build date and IP versions.
+            Prints the configuration as the service would use it: ${VAR} references expanded, defaults \
+            filled in, then TRACKSTREAM_BROKERS / TRACKSTREAM_GROUP / TRACKSTREAM_GEOIP_DATABASE applied, then \
+            --kafka-file, --brokers, --group and --kafka; then opens what the enrichments use (the geolocation \
+            database, uap-core's regexes, the pseudonym key from its environment variable) and says what is \
+            in use: the database's type, build date and IP versions. Secret values are shown as <redacted>.
             """
     )
 
-    @Argument(help: "The pipeline file.")
-    var pipeline: String = PipelineLoader.defaultPath
-
-    @Option(help: "Kafka bootstrap servers, overriding the file and TRACKSTREAM_BROKERS.")
-    var brokers: String?
-
-    @Option(help: "Consumer group, overriding the file and TRACKSTREAM_GROUP.")
-    var group: String?
-
-    func validate() throws {
-        try validateOverrides(brokers: brokers, group: group)
-    }
+    @OptionGroup var pipelineArguments: PipelineArguments
 
     func run() async throws {
+        let resolved = try pipelineArguments.load()
         do {
-            let resolved = try PipelineLoader.load(
-                path: pipeline,
-                flags: PipelineOverrides(brokers: brokers, group: group)
-            )
             let assembly = try ProcessorAssembly.assemble(resolved)
-            print("# \(pipeline): valid")
+            print("# \(pipelineArguments.pipeline): valid")
             for line in assembly.summary { print("# \(line)") }
             for warning in assembly.warnings { print("# warning: \(warning)") }
             // Secret values (passwords, keys, tokens) are never printed.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Kafka
 import TrackPipeline
 
 /// The pipeline file and the overrides every Kafka command takes.
@@ -32,30 +33,69 @@ struct PipelineOverrideOptions: ParsableArguments {
     )
     var kafkaProperties: [String] = []
 
+    @Option(
+        name: .customLong("kafka-file"),
+        help: ArgumentHelp(
+            "A Java client properties file (as for kafka-consumer-groups --command-config) whose settings "
+                + "override the file's kafka map; --brokers and --kafka override it.",
+            valueName: "file"
+        )
+    )
+    var kafkaFile: String?
+
     func validate() throws {
         try validateOverrides(brokers: brokers, group: group)
     }
 
-    /// The pipeline at `path`, resolved: file, then environment, then flags; exit 1 with the reason on error.
+    /// The pipeline at `path`, resolved: the file (its `${VAR}` references expanded), then
+    /// environment, then `--kafka-file`, `--brokers`, `--group`, `--kafka`; exit 1 with the reason on error.
     func load(path pipeline: String) throws -> PipelineConfiguration {
         var kafka: [PipelineConfiguration.KafkaProperty] = []
         for argument in kafkaProperties {
             guard let property = PipelineOverrides.kafkaProperty(fromArgument: argument) else {
+                // `--kafka sasl.password:hunter2` is a typo that must not be repeated in a log.
+                let shown = SecretProperty.isSecret(argument) ? "(an argument naming a secret)" : "\"\(argument)\""
                 throw CommandFailure(
-                    message: "--kafka \"\(argument)\": want KEY=VALUE, a librdkafka property such as "
+                    message: "--kafka \(shown): want KEY=VALUE, a librdkafka property such as "
                         + "--kafka session.timeout.ms=6000",
                     exitCode: 1
                 )
             }
             kafka.append(property)
         }
+        let fromFile = try kafkaFile.map(Self.loadKafkaFile) ?? []
         do {
             return try PipelineLoader.load(
                 path: pipeline,
-                flags: PipelineOverrides(brokers: brokers, group: group, kafka: kafka)
+                flags: PipelineOverrides(kafkaFile: fromFile, brokers: brokers, group: group, kafka: kafka)
             )
         } catch {
             throw CommandFailure(message: "\(error)", exitCode: 1)
+        }
+    }
+
+    /// The librdkafka properties of a `--kafka-file`, each checked by librdkafka on its own, so
+    /// that one it refuses is reported with the file's name and line.
+    static func loadKafkaFile(_ path: String) throws -> [PipelineConfiguration.KafkaProperty] {
+        do {
+            let entries = try KafkaPropertiesFile.load(path: path)
+            for entry in entries {
+                do {
+                    try KafkaConfiguration(properties: [.init(key: entry.property.key, value: entry.property.value)])
+                        .validate()
+                } catch {
+                    throw KafkaFileError(
+                        file: path,
+                        line: entry.line,
+                        key: entry.property.key,
+                        problem: "librdkafka refuses it: \(error.message)",
+                        remedy: "fix or remove it (librdkafka's CONFIGURATION.md lists the properties it knows)"
+                    )
+                }
+            }
+            return entries.map(\.property)
+        } catch {
+            throw CommandFailure(message: "--kafka-file \(error)", exitCode: 1)
         }
     }
 }

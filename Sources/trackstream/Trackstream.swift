@@ -42,28 +42,6 @@ struct Trackstream: AsyncParsableCommand {
     }
 }
 
-/// Confirms that the process runs on a supported librdkafka and can reach the brokers.
-struct KafkaCheckCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "kafka-check",
-        abstract: "Check the librdkafka version and list the brokers' topics."
-    )
-
-    @Option(name: .long, help: "Bootstrap servers (host:port,...).")
-    var brokers: String = "127.0.0.1:9092"
-
-    func validate() throws {
-        try validateOverrides(brokers: brokers, group: nil)
-    }
-
-    func run() async throws {
-        try requireSupportedLibrdkafka()
-        let admin = try KafkaAdmin(configuration: ["bootstrap.servers": brokers], requestTimeout: .seconds(10))
-        let listing = try await admin.listGroups()
-        print("librdkafka \(Librdkafka.version); \(brokers) answers; \(listing.count) consumer group(s)")
-    }
-}
-
 /// Exits with status 1 and a fix when the loaded librdkafka is older than 2.2.
 func requireSupportedLibrdkafka() throws {
     do {

@@ -48,7 +48,7 @@ struct CommandContract: Sendable {
                 "--batch-size": .integerIn(1...100_000), "--workers": .integerIn(1...64),
                 "--max-in-flight-batches": .integerIn(2...64),
                 "--max-in-flight-bytes": .integerIn((16 << 20)...(64 << 30)),
-                "--liveness-timeout": .positiveNumberUpTo(86_400), "--kafka": .keyValue,
+                "--liveness-timeout": .positiveNumberUpTo(86_400), "--kafka": .keyValue, "--kafka-file": .text,
             ],
             flags: ["--until-caught-up", "--progress", "--no-progress"],
             maximumPositionals: 1,
@@ -75,7 +75,15 @@ struct CommandContract: Sendable {
         ),
         CommandContract(
             path: ["check-config"],
-            options: ["--brokers": .text, "--group": .text],
+            options: ["--brokers": .text, "--group": .text, "--kafka-file": .text],
+            flags: [],
+            maximumPositionals: 1
+        ),
+        CommandContract(
+            path: ["kafka-check"],
+            options: [
+                "--brokers": .text, "--group": .text, "--kafka-file": .text, "--timeout": .numberIn(0.5...300),
+            ],
             flags: [],
             maximumPositionals: 1
         ),
@@ -102,6 +110,29 @@ struct CommandContract: Sendable {
             ],
             flags: [],
             maximumPositionals: 1
+        ),
+        CommandContract(
+            path: ["tail"],
+            options: [
+                "--brokers": .text, "--from": .text, "--count": .integerIn(1...Int.max), "--partitions": .text,
+                "--format": .choice(["pretty", "json"]), "--where": .text,
+                "--color": .choice(["auto", "always", "never"]), "--kafka": .keyValue, "--kafka-file": .text,
+            ],
+            flags: ["--follow"],
+            maximumPositionals: 2,
+            repeatable: ["--where", "--kafka"]
+        ),
+        CommandContract(
+            path: ["redrive"],
+            options: [
+                "--brokers": .text, "--from-datetime": .text, "--from-offset": .nonNegativeInteger,
+                "--to-datetime": .text, "--to-offset": .nonNegativeInteger, "--output-prefix": .text,
+                "--partitions": .text, "--reason": .text, "--site": .text, "--ledger-topic": .topicName,
+                "--sample": .integerIn(0...1_000), "--kafka": .keyValue, "--kafka-file": .text,
+            ],
+            flags: ["--execute", "--progress", "--no-progress"],
+            maximumPositionals: 1,
+            repeatable: ["--reason", "--site", "--kafka"]
         ),
         CommandContract(
             path: ["process"],

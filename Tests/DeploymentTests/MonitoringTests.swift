@@ -110,12 +110,19 @@ extension MonitoringTests {
     func documentedPipelines() throws {
         let blocks = DocumentedCommands.codeBlocks(language: "yaml", in: try Repository.text("docs/operations.md"))
         #expect(blocks.count >= 2)
+        // The variables the examples reference (docs/operations.md, "Secrets").
+        let environment = ["KAFKA_PASSWORD": "p", "KAFKA_KEY_PASSWORD": "k"]
         for (index, block) in blocks.enumerated() {
             #expect(throws: Never.self, "YAML block \(index + 1)") {
-                try PipelineLoader.parse(yaml: block, file: "docs/operations.md yaml block \(index + 1)")
+                try PipelineLoader.parse(
+                    yaml: block,
+                    file: "docs/operations.md yaml block \(index + 1)",
+                    environment: environment
+                )
             }
         }
-        let security = try PipelineLoader.parse(yaml: blocks[0], file: "docs/operations.md")
+        let security = try PipelineLoader.parse(yaml: blocks[0], file: "docs/operations.md", environment: environment)
+        #expect(security.kafkaProperty("sasl.password") == "p")
         #expect(security.kafkaProperty("security.protocol") == "SASL_SSL")
         #expect(security.metrics.listen == ListenAddress(host: "0.0.0.0", port: 9464))
     }

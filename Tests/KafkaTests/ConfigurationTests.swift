@@ -39,7 +39,9 @@ struct ConfigurationTests {
         for plain in ["acks", "bootstrap.servers", "sasl.mechanisms", "ssl.ca.location"] {
             #expect(!SecretProperty.isSecret(plain))
         }
-        for secret in ["sasl.password", "ssl.key.password", "ssl.key.pem", "sasl.jaas.config", "client.secret"] {
+        for secret in [
+            "sasl.password", "ssl.key.password", "ssl.key.pem", "ssl.keystore.key", "sasl.jaas.config", "client.secret",
+        ] {
             #expect(SecretProperty.isSecret(secret))
         }
     }
