@@ -24,8 +24,16 @@ struct TailCommand: AsyncParsableCommand {
             """
     )
 
-    @Argument(help: ArgumentHelp("[PIPELINE] TOPIC: the pipeline file (default Pipelines/track.yml), then the topic."))
-    var words: [String]
+    @Argument(
+        help: ArgumentHelp(
+            "The topic; or, followed by the topic, the pipeline file (default Pipelines/track.yml).",
+            valueName: "pipeline-or-topic"
+        )
+    )
+    var first: String
+
+    @Argument(help: ArgumentHelp("The topic, when the pipeline file comes first.", valueName: "topic"))
+    var second: String?
 
     @Option(help: "Where to start: beginning, end, an offset, or an ISO-8601 date-time with zone.")
     var from: String?
@@ -62,11 +70,6 @@ struct TailCommand: AsyncParsableCommand {
     }
 
     func validate() throws {
-        guard (1...2).contains(words.count) else {
-            throw ValidationError(
-                "give the topic to show, optionally after the pipeline file: tail [PIPELINE] enriched|signals|rejected|raw|TOPIC"
-            )
-        }
         if let count, count < 1 { throw ValidationError("--count must be 1 or more, not \(count)") }
         if let partitions, partitions.split(separator: ",").allSatisfy({ $0.allSatisfy(\.isWhitespace) }) {
             throw ValidationError("--partitions '\(partitions)' names no partition; write e.g. --partitions 0,2")
@@ -100,8 +103,8 @@ struct TailCommand: AsyncParsableCommand {
 
     func run() async throws {
         try requireSupportedLibrdkafka()
-        let pipeline = try overrides.load(path: words.count == 2 ? words[0] : PipelineLoader.defaultPath)
-        let topic = Self.topic(named: words[words.count - 1], in: pipeline)
+        let pipeline = try overrides.load(path: second == nil ? PipelineLoader.defaultPath : first)
+        let topic = Self.topic(named: second ?? first, in: pipeline)
         let filter = try RecordFilter(conditions)
         let colour =
             switch color {
