@@ -21,12 +21,7 @@ public struct PartitionReader: Sendable {
     ///     the group and commit settings are replaced.
     ///   - timeout: how long one read may wait for the cluster.
     public init(configuration: KafkaConfiguration, timeout: Duration = .seconds(20)) {
-        var configuration = configuration
-        configuration["group.id"] = "trackstream-offsets-reader-\(UInt64.random(in: 0...UInt64.max))"
-        configuration["enable.auto.commit"] = "false"
-        configuration["enable.partition.eof"] = "true"
-        configuration["auto.offset.reset"] = "earliest"
-        configuration.setDefault("fetch.wait.max.ms", "100")
+        var configuration = configuration.outsideAnyGroup(named: "trackstream-offsets-reader")
         configuration["queued.max.messages.kbytes"] = "1024"
         self.configuration = configuration
         self.timeout = timeout

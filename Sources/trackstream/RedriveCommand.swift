@@ -26,20 +26,7 @@ struct RedriveCommand: AsyncParsableCommand {
 
     @OptionGroup var pipelineArguments: PipelineArguments
 
-    @Option(help: "First offset of the rejected topic to read, in every selected partition.")
-    var fromOffset: Int64?
-
-    @Option(help: "Read from the first rejection at or after this time (ISO-8601 with zone).")
-    var fromDatetime: String?
-
-    @Option(help: "Stop before this offset of the rejected topic, in every selected partition.")
-    var toOffset: Int64?
-
-    @Option(help: "Stop before the first rejection at or after this time (ISO-8601 with zone).")
-    var toDatetime: String?
-
-    @Option(help: "Partitions of the rejected topic to read, comma-separated (default: all).")
-    var partitions: String?
+    @OptionGroup var range: RangeArguments
 
     @Option(
         help: ArgumentHelp(
@@ -72,31 +59,12 @@ struct RedriveCommand: AsyncParsableCommand {
     var progress: Bool?
 
     func validate() throws {
-        guard fromOffset == nil || fromDatetime == nil else {
-            throw ValidationError("give at most one of --from-offset and --from-datetime")
-        }
-        guard toOffset == nil || toDatetime == nil else {
-            throw ValidationError("give at most one of --to-offset and --to-datetime")
-        }
-        if let fromOffset, fromOffset < 0 { throw ValidationError("--from-offset must be 0 or more") }
-        if let toOffset, toOffset < 0 { throw ValidationError("--to-offset must be 0 or more, not \(toOffset)") }
-        if let fromOffset, let toOffset, toOffset < fromOffset {
-            throw ValidationError("--to-offset (\(toOffset)) is before --from-offset (\(fromOffset))")
-        }
         guard (0...1_000).contains(sample) else { throw ValidationError("--sample must be 0...1000, not \(sample)") }
         let known = Set(RejectionReason.allCases.map(\.rawValue))
         for name in reasons where !known.contains(name) {
             throw ValidationError(
                 "--reason \(name) is not a reason code; the codes are \(RejectionReason.allCases.map(\.rawValue).joined(separator: ", "))"
             )
-        }
-        for (name, value) in [("--from-datetime", fromDatetime), ("--to-datetime", toDatetime)] {
-            guard let value else { continue }
-            do {
-                _ = try ISO8601.parseDateTime(value)
-            } catch {
-                throw ValidationError("\(name): \(error)")
-            }
         }
     }
 
@@ -109,30 +77,16 @@ struct RedriveCommand: AsyncParsableCommand {
         var pipeline = try pipelineArguments.load()
         let rejectedTopic = pipeline.outputs.rejected
         if let outputPrefix {
-            pipeline.outputs = try prefixedOutputs(pipeline.outputs, prefix: outputPrefix)
+            pipeline.outputs = try pipeline.outputs.prefixed(by: outputPrefix)
         }
         let assembly = try assembleProcessor(pipeline, logger: logger)
-        let ranges: [PartitionRange]
-        do {
-            let resolver = try TopicRanges(pipeline: pipeline)
-            let selected = try await resolver.partitions(of: rejectedTopic, selecting: partitions)
-            ranges = try await resolver.resolve(
-                topic: rejectedTopic,
-                partitions: selected,
-                from: try fromOffset.map(TopicRanges.Start.offset)
-                    ?? fromDatetime.map { .time(try ISO8601.parseDateTime($0)) } ?? .beginning,
-                to: try toOffset.map(TopicRanges.End.offset)
-                    ?? toDatetime.map { .time(try ISO8601.parseDateTime($0)) } ?? .logEnd
+        let ranges = try await range.resolve(topic: rejectedTopic, in: pipeline)
+        if execute {
+            try await createTopics(
+                pipeline,
+                ledger: ledgerTopic ?? RedriveLedger.defaultTopic(for: rejectedTopic),
+                logger: logger
             )
-            if execute {
-                try await createTopics(
-                    pipeline,
-                    ledger: ledgerTopic ?? RedriveLedger.defaultTopic(for: rejectedTopic),
-                    logger: logger
-                )
-            }
-        } catch let error as OffsetToolError {
-            throw CommandFailure(message: "redrive: \(error)", exitCode: error.isUsageError ? 1 : 2)
         }
         let request = Redrive.Request(
             rejectedTopic: rejectedTopic,
@@ -173,28 +127,6 @@ struct RedriveCommand: AsyncParsableCommand {
                 destinations: [pipeline.outputs.enriched, pipeline.outputs.signals]
             )
         )
-    }
-
-    private func prefixedOutputs(
-        _ outputs: PipelineConfiguration.Outputs,
-        prefix: String
-    ) throws -> PipelineConfiguration.Outputs {
-        let separator = prefix.hasSuffix(".") ? "" : "."
-        let prefixed = PipelineConfiguration.Outputs(
-            enriched: prefix + separator + outputs.enriched,
-            signals: prefix + separator + outputs.signals,
-            rejected: prefix + separator + outputs.rejected
-        )
-        for name in [prefixed.enriched, prefixed.signals] {
-            if let problem = TopicName.problem(with: name) {
-                throw CommandFailure(
-                    message: "--output-prefix makes an output topic name that Kafka refuses: \(problem); "
-                        + "\(TopicName.rule): choose a shorter prefix of those characters",
-                    exitCode: 1
-                )
-            }
-        }
-        return prefixed
     }
 
     /// The ledger topic (one partition), and the prefixed output topics (the input's partition count).

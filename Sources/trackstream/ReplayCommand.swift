@@ -22,20 +22,7 @@ struct ReplayCommand: AsyncParsableCommand {
 
     @OptionGroup var pipelineArguments: PipelineArguments
 
-    @Option(help: "First offset to replay, in every selected partition.")
-    var fromOffset: Int64?
-
-    @Option(help: "Replay from the first record at or after this time (ISO-8601 with zone).")
-    var fromDatetime: String?
-
-    @Option(help: "Stop before this offset, in every selected partition.")
-    var toOffset: Int64?
-
-    @Option(help: "Stop before the first record at or after this time (ISO-8601 with zone).")
-    var toDatetime: String?
-
-    @Option(help: "Partitions to replay, comma-separated (default: all).")
-    var partitions: String?
+    @OptionGroup var range: RangeArguments
 
     @Option(
         help:
@@ -49,69 +36,16 @@ struct ReplayCommand: AsyncParsableCommand {
     var progress: Bool?
 
     func validate() throws {
-        guard (fromOffset == nil) != (fromDatetime == nil) else {
-            throw ValidationError("give exactly one of --from-offset and --from-datetime")
-        }
-        guard toOffset == nil || toDatetime == nil else {
-            throw ValidationError("give at most one of --to-offset and --to-datetime")
-        }
-        if let fromOffset, fromOffset < 0 { throw ValidationError("--from-offset must be 0 or more") }
-        if let toOffset, toOffset < 0 { throw ValidationError("--to-offset must be 0 or more, not \(toOffset)") }
-        if let partitions, partitions.split(separator: ",").allSatisfy({ $0.allSatisfy(\.isWhitespace) }) {
-            throw ValidationError("--partitions '\(partitions)' names no partition; write e.g. --partitions 0,2")
-        }
-        if let fromOffset, let toOffset, toOffset < fromOffset {
-            throw ValidationError("--to-offset (\(toOffset)) is before --from-offset (\(fromOffset))")
-        }
-        for (name, value) in [("--from-datetime", fromDatetime), ("--to-datetime", toDatetime)] {
-            guard let value else { continue }
-            do {
-                _ = try ISO8601.parseDateTime(value)
-            } catch {
-                throw ValidationError("\(name): \(error)")
-            }
-        }
+        guard range.hasStart else { throw ValidationError("give exactly one of --from-offset and --from-datetime") }
     }
 
     func run() async throws {
         try requireSupportedLibrdkafka()
         let logger = logging.bootstrap()
         var pipeline = try pipelineArguments.load()
-        if let outputPrefix {
-            let separator = outputPrefix.hasSuffix(".") ? "" : "."
-            pipeline.outputs = .init(
-                enriched: outputPrefix + separator + pipeline.outputs.enriched,
-                signals: outputPrefix + separator + pipeline.outputs.signals,
-                rejected: outputPrefix + separator + pipeline.outputs.rejected
-            )
-            for name in [pipeline.outputs.enriched, pipeline.outputs.signals, pipeline.outputs.rejected] {
-                if let problem = TopicName.problem(with: name) {
-                    throw CommandFailure(
-                        message: "--output-prefix makes an output topic name that Kafka refuses: \(problem); "
-                            + "\(TopicName.rule): choose a shorter prefix of those characters",
-                        exitCode: 1
-                    )
-                }
-            }
-        }
+        if let outputPrefix { pipeline.outputs = try pipeline.outputs.prefixed(by: outputPrefix) }
         let admin = try KafkaAdmin(configuration: pipeline.adminConfiguration())
-        let range: ReplayRange
-        do {
-            let ranges = try TopicRanges(pipeline: pipeline)
-            let selected = try await ranges.partitions(of: pipeline.input, selecting: partitions)
-            range = ReplayRange(
-                partitions: try await ranges.resolve(
-                    topic: pipeline.input,
-                    partitions: selected,
-                    from: try fromOffset.map(TopicRanges.Start.offset)
-                        ?? .time(ISO8601.parseDateTime(fromDatetime ?? "")),
-                    to: try toOffset.map(TopicRanges.End.offset)
-                        ?? toDatetime.map { .time(try ISO8601.parseDateTime($0)) } ?? .logEnd
-                )
-            )
-        } catch let error as OffsetToolError {
-            throw CommandFailure(message: "\(error)", exitCode: error.isUsageError ? 1 : 2)
-        }
+        let range = ReplayRange(partitions: try await self.range.resolve(topic: pipeline.input, in: pipeline))
 
         if outputPrefix != nil {
             let inputPartitions = Int32(

@@ -16,14 +16,7 @@ public struct TopicReader: Sendable {
     ///   - idleTimeout: how long a bounded read may go without any answer from the cluster before it
     ///     fails (a `follow` read waits for new records forever).
     public init(configuration: KafkaConfiguration, idleTimeout: Duration = .seconds(30)) {
-        var configuration = configuration
-        configuration["group.id"] = "trackstream-reader-\(UInt64.random(in: 0...UInt64.max))"
-        configuration["enable.auto.commit"] = "false"
-        configuration["enable.auto.offset.store"] = "false"
-        configuration["enable.partition.eof"] = "true"
-        configuration["auto.offset.reset"] = "earliest"
-        configuration.setDefault("fetch.wait.max.ms", "100")
-        self.configuration = configuration
+        self.configuration = configuration.outsideAnyGroup(named: "trackstream-reader")
         self.idleTimeout = idleTimeout
     }
 
@@ -124,4 +117,19 @@ private final class HeardFlag: Sendable {
     func timeOut() { timedOut.store(true, ordering: .relaxed) }
 
     var hasTimedOut: Bool { timedOut.load(ordering: .relaxed) }
+}
+
+extension KafkaConfiguration {
+    /// A consumer's settings for reading by assignment outside any group: a throwaway `group.id`
+    /// (named `prefix-<random>`), no commits, end-of-partition events, and a short fetch wait.
+    func outsideAnyGroup(named prefix: String) -> KafkaConfiguration {
+        var configuration = self
+        configuration["group.id"] = "\(prefix)-\(UInt64.random(in: 0...UInt64.max))"
+        configuration["enable.auto.commit"] = "false"
+        configuration["enable.auto.offset.store"] = "false"
+        configuration["enable.partition.eof"] = "true"
+        configuration["auto.offset.reset"] = "earliest"
+        configuration.setDefault("fetch.wait.max.ms", "100")
+        return configuration
+    }
 }
