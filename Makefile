@@ -7,7 +7,7 @@ export PKG_CONFIG_PATH := $(RDKAFKA_PREFIX)/lib/pkgconfig$(if $(PKG_CONFIG_PATH)
 SWIFT_BUILD_FLAGS := -Xlinker -rpath -Xlinker $(RDKAFKA_PREFIX)/lib
 SWIFT_FORMAT_PATHS := Package.swift Sources Tests Benchmarks Fuzz
 
-.PHONY: deps build release test soak lint format run bench fuzz clean
+.PHONY: deps build release test soak lint format run bench fuzz man clean
 
 deps:
 	@scripts/deps
@@ -41,6 +41,16 @@ bench: deps release
 # FUZZ_TARGETS="record-path times"; more in scripts/fuzz --help and Fuzz/README.md.
 fuzz:
 	@scripts/fuzz $(FUZZ_TARGETS)
+
+# The man page, docs/man/trackstream.1, from the command-line definitions with swift-argument-parser's
+# generate-manual plugin (a debug build, shared with `make build`; offline). Dated by the last commit that
+# changed Sources/trackstream, so that regenerating an unchanged interface changes nothing. Run it after
+# adding or changing a command or option, and commit the page (DeploymentTests checks it is current).
+man: deps
+	swift package $(SWIFT_BUILD_FLAGS) plugin generate-manual --configuration debug \
+		--date "$$(git log -1 --format=%cs -- Sources/trackstream)" --authors "the trackstream authors"
+	mkdir -p docs/man
+	cp .build/plugins/GenerateManual/outputs/trackstream/trackstream.1 docs/man/trackstream.1
 
 clean:
 	rm -rf .build .build-* Fuzz/.build

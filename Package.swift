@@ -137,7 +137,9 @@ let package = Package(
             swiftSettings: strictSwift
         ),
         // Test support: a strict JSON checker written apart from the product's parser (also the fuzz
-        // targets' oracle, hence a product), and the helpers that run every test output through it.
+        // targets' oracle, hence a product), and the helpers that run every test output through it and
+        // its JSON Schema (docs/schemas/). Those helpers are compiled optimized even in debug builds:
+        // they run on every output of every test, and unoptimized they cost about ten times as much.
         .target(
             name: "StrictJSON",
             path: "Tests/StrictJSON",
@@ -147,7 +149,7 @@ let package = Package(
             name: "StrictOutputs",
             dependencies: ["StrictJSON", "TrackDomain"],
             path: "Tests/StrictOutputs",
-            swiftSettings: strictSwift
+            swiftSettings: strictSwift + [.unsafeFlags(["-O"])]
         ),
         .testTarget(
             name: "KafkaTests",

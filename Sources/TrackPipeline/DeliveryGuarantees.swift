@@ -7,7 +7,7 @@
 /// | `acks` / `request.required.acks` | `all` or `-1` (the default) | with fewer, an acknowledged output can vanish with a broker |
 /// | `enable.idempotence` | `true` (the default) | without it, the producer's own retries can duplicate and reorder one user's outputs |
 /// | `enable.partition.eof` | `true` (the default) | `run --until-caught-up` and replays know a partition is done by it |
-/// | `transactional.id` | unset | transactions (exactly-once) are not supported by this version |
+/// | `transactional.id` | unset | transactions (exactly-once delivery) are not yet supported |
 /// | `delivery` | `at_least_once` | the same |
 extension PipelineConfiguration {
     /// Throws for the first setting that would break at-least-once delivery.
@@ -25,7 +25,7 @@ extension PipelineConfiguration {
         if delivery == .exactlyOnce {
             throw refuse(
                 "delivery",
-                "exactly_once is not supported by this version (it needs Kafka transactions, which cannot be proven on the test broker)",
+                "exactly_once is not yet supported (it needs Kafka transactions, which cannot be proven on the test broker)",
                 "set delivery: at_least_once"
             )
         }
@@ -60,7 +60,7 @@ extension PipelineConfiguration {
             case "transactional.id":
                 throw refuse(
                     "kafka.transactional.id",
-                    "transactions (exactly-once) are not supported by this version",
+                    "transactions (exactly-once delivery) are not yet supported",
                     "remove the key"
                 )
             default:

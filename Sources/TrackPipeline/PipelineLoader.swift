@@ -347,7 +347,7 @@ struct PipelineReader {
                 node,
                 "delivery",
                 "\"\(text)\" is not a delivery mode",
-                "use at_least_once or exactly_once"
+                "use at_least_once (exactly_once is not yet supported)"
             )
         }
         return delivery

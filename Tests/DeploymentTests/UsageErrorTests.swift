@@ -76,6 +76,12 @@ struct UsageErrorTests {
             arguments: ["replay", "--from-offset", "0", "--output-prefix", "replay/1"],
             message: "not a valid Kafka topic name"
         ),
+        Case(
+            arguments: ["check-config", "Tests/Fixtures/exactly-once.yml"],
+            message: "exactly_once is not yet supported"
+        ),
+        Case(arguments: ["run", "Tests/Fixtures/exactly-once.yml"], message: "exactly_once is not yet supported"),
+        Case(arguments: ["run", "--kafka", "transactional.id=t"], message: "are not yet supported"),
     ]
 
     @Test(arguments: cases)

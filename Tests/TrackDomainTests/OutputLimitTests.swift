@@ -23,7 +23,7 @@ struct OutputLimitTests {
         }
         let encoded = output.finish()
         let rejection = encoded.record(at: encoded.records.count - 1).value
-        StrictOutputs.expectStrict(rejection)
+        StrictOutputs.expectStrict(rejection, conformingTo: .rejection)
         return (outcome, rejection)
     }
 
@@ -84,7 +84,7 @@ struct OutputLimitTests {
         var steps: [RejectionOmissions] = []
         while let next = omissions.next {
             value = try #require(RejectionEncoder.stripped(value, omitting: next, carried: carried, reason: "refused"))
-            StrictOutputs.expectStrict(value)
+            StrictOutputs.expectStrict(value, conformingTo: .rejection)
             omissions = next
             steps.append(next)
         }

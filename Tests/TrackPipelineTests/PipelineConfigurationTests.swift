@@ -490,7 +490,7 @@ struct PipelineConfigurationTests {
         #expect {
             try PipelineLoader.load(path: file, environment: [:], flags: PipelineOverrides())
         } throws: { error in
-            "\(error)".contains("not supported") && "\(error)".contains("at_least_once")
+            "\(error)".contains("exactly_once is not yet supported") && "\(error)".contains("at_least_once")
         }
     }
 

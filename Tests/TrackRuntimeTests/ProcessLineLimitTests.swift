@@ -1,4 +1,5 @@
 import Foundation
+import StrictOutputs
 import Testing
 
 /// `trackstream process` on lines no event can be: it reads past a line longer than the event limit
@@ -38,9 +39,13 @@ struct ProcessLineLimitTests {
         #expect(result.output.contains("too_large=4"), "\(result)")
         #expect(peak < 100 << 20, "peak RSS \(peak >> 20) MiB for a \(Self.huge >> 20) MiB line")
 
-        let rejected = try String(contentsOfFile: output + "/rejected.jsonl", encoding: .utf8)
-            .split(separator: "\n")
-            .map { try #require(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+        let rejectedLines = try String(contentsOfFile: output + "/rejected.jsonl", encoding: .utf8).split(
+            separator: "\n"
+        )
+        for line in rejectedLines { StrictOutputs.expectStrict(Array(line.utf8), conformingTo: .rejection) }
+        let rejected = try rejectedLines.map {
+            try #require(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+        }
         #expect(rejected.count == 4)
         let byOffset = Dictionary(
             uniqueKeysWithValues: rejected.map { (($0["source"] as? [String: Any])?["offset"] as? Int ?? -1, $0) }
@@ -58,8 +63,9 @@ struct ProcessLineLimitTests {
             #expect(omitted["bytes"] as? Int == length)
             #expect((omitted["reason"] as? String)?.contains("not read into memory") == true)
         }
-        let enriched = try String(contentsOfFile: output + "/enriched.jsonl", encoding: .utf8)
-        #expect(enriched.split(separator: "\n").count == 3)
+        let enriched = try String(contentsOfFile: output + "/enriched.jsonl", encoding: .utf8).split(separator: "\n")
+        for line in enriched { StrictOutputs.expectStrict(Array(line.utf8), conformingTo: .enrichedEvent) }
+        #expect(enriched.count == 3)
     }
 
     @Test("a file that is one line without a newline, far past the limit: one rejection")

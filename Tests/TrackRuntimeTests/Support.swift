@@ -277,8 +277,9 @@ struct StoredRecord: Sendable {
 
 /// Reads every record of `topic` from the beginning to the current end of each partition.
 ///
-/// Outputs are `strict` (the default): every value must be strict JSON (``StrictJSON``), else the
-/// test records an issue. Pass `strict: false` to read an input topic, which may hold anything.
+/// Outputs are `strict` (the default): every value must be strict JSON (``StrictJSON``) and conform
+/// to its schema in docs/schemas/ (``OutputSchema``, from the topic's name), else the test records an
+/// issue. Pass `strict: false` to read an input topic, which may hold anything.
 func readAll(
     _ topic: String,
     partitions: Int32,
@@ -327,7 +328,11 @@ func readAll(
     await consumer.close()
     if strict {
         for record in records {
-            StrictOutputs.expectStrict(record.value ?? Array("null".utf8), sourceLocation: sourceLocation)
+            StrictOutputs.expectStrict(
+                record.value ?? Array("null".utf8),
+                conformingTo: OutputSchema(topic: topic),
+                sourceLocation: sourceLocation
+            )
         }
     }
     return records
