@@ -17,6 +17,8 @@ public final class PipelineService: Service {
     private let options: RuntimeOptions
     private let processor: any RecordProcessing
     private let logger: Logger
+    /// Where the processing workers report a span per traced input (OTLP export), or nil.
+    private var spanRecorder: (any InputSpanRecording)? { nil }
 
     public init(
         pipeline: PipelineConfiguration,
@@ -78,6 +80,7 @@ public final class PipelineService: Service {
             logger: logger
         )
         coordinator.attach(publisher: publisher, consumer: consumer)
+        let spans = spanRecorder
         let workers = (0..<options.processingWorkers).map { _ in
             ProcessStage(
                 processor: processor,
@@ -85,7 +88,9 @@ public final class PipelineService: Service {
                 outputs: outputs,
                 attempts: options.processingAttempts,
                 budget: budget,
-                metrics: metrics
+                metrics: metrics,
+                headers: pipeline.headers,
+                spans: spans
             )
         }
         let completion: ConsumeStage.Completion
