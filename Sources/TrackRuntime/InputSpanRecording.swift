@@ -2,7 +2,7 @@ import TrackDomain
 
 /// Where the processing stage reports one span per traced input: the OTLP exporter when the binary
 /// is built with the `OTLP` package trait and the OTEL_* environment asks for it (docs/operations.md,
-/// "Tracing"). Called on the processing workers, once per input whose `traceparent` is valid and
+/// "Headers and tracing"). Called on the processing workers, once per input whose `traceparent` is valid and
 /// sampled: it must not block.
 protocol InputSpanRecording: Sendable {
     func record(_ span: InputSpan)

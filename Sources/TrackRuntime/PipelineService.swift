@@ -17,8 +17,6 @@ public final class PipelineService: Service {
     private let options: RuntimeOptions
     private let processor: any RecordProcessing
     private let logger: Logger
-    /// Where the processing workers report a span per traced input (OTLP export), or nil.
-    private var spanRecorder: (any InputSpanRecording)? { nil }
 
     public init(
         pipeline: PipelineConfiguration,
@@ -80,7 +78,9 @@ public final class PipelineService: Service {
             logger: logger
         )
         coordinator.attach(publisher: publisher, consumer: consumer)
-        let spans = spanRecorder
+        // A span per traced input, when built with the OTLP trait and asked for by OTEL_* variables.
+        let spanExport = try InputSpanExport.start(logger: logger)
+        let spans = spanExport?.recorder
         let workers = (0..<options.processingWorkers).map { _ in
             ProcessStage(
                 processor: processor,
@@ -210,6 +210,7 @@ public final class PipelineService: Service {
         }
         let remaining = shutdown.deadline(after: ownDeadline).map { $0 - .now } ?? options.shutdownTimeout
         await producer.close(timeout: max(.zero, remaining))
+        await spanExport?.stop()
         logger.info(
             "pipeline stopped",
             metadata: [

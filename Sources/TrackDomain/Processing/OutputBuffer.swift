@@ -29,7 +29,7 @@ public struct OutputBuffer: ~Copyable {
     var writer: JSONWriter
     /// The records written so far, in the order they were written.
     public private(set) var records: [OutputRecordLayout] = []
-    /// Where the bytes of the outputs being limited must end (see ``limitOutputs(bytes:recordBytes:)``).
+    /// Where the bytes of the outputs being limited must end (see ``limitOutputs(bytes:recordBytes:headerBytes:)``).
     private var byteLimit = Int.max
     /// The largest record (key, value and headers) allowed while limited.
     private var recordLimit = Int.max
@@ -37,7 +37,7 @@ public struct OutputBuffer: ~Copyable {
     private var recordHeaderBytes = 0
     /// The header bytes of the records written while limited, counted against ``byteLimit``.
     private var chargedHeaderBytes = 0
-    /// The first limit broken since ``limitOutputs(bytes:recordBytes:)``.
+    /// The first limit broken since ``limitOutputs(bytes:recordBytes:headerBytes:)``.
     private(set) var exceeded: OutputLimitExceeded?
 
     /// `capacity` is the first size of the block in bytes; it grows as needed.
@@ -118,7 +118,7 @@ public struct OutputBuffer: ~Copyable {
         exceeded = nil
     }
 
-    /// Whether a limit set by ``limitOutputs(bytes:recordBytes:)`` was broken.
+    /// Whether a limit set by ``limitOutputs(bytes:recordBytes:headerBytes:)`` was broken.
     var isOverLimit: Bool { exceeded != nil }
 
     /// Lifts the limits; returns the first one broken, if any.
