@@ -12,7 +12,7 @@ import TrackDomain
 struct OTLPExportTests {
     static let traceID = "4bf92f3577b34da6a3ce929d0e0e4736"
 
-    /// A receiver that answers every POST with `{}` and keeps its body; stopped by the caller.
+    /// A receiver that answers every POST with `{}` and keeps its body; killed by the caller.
     static func startReceiver(directory: String, port: Int) throws -> Process {
         let script = """
             import http.server, itertools, sys
@@ -34,6 +34,9 @@ struct OTLPExportTests {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", "-c", script, directory, "\(port)"]
+        // Not the test's own output: a receiver left holding it would keep `swift test` waiting.
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
         try process.run()
         return process
     }
@@ -48,7 +51,11 @@ struct OTLPExportTests {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let port = 40_000 + Int.random(in: 0..<10_000)
         let receiver = try Self.startReceiver(directory: directory, port: port)
-        defer { receiver.terminate() }
+        defer {
+            // SIGKILL: the test process may block SIGTERM, and its children inherit the mask.
+            kill(receiver.processIdentifier, SIGKILL)
+            receiver.waitUntilExit()
+        }
 
         let pipeline = try await TestPipeline.make(broker: .shared)
         func event(_ id: String, _ traceParent: String?) -> ProducerMessage {
@@ -60,7 +67,7 @@ struct OTLPExportTests {
             )
         }
         let producer = try KafkaProducer(configuration: ["bootstrap.servers": pipeline.broker.bootstrap])
-        let report = try await producer.send([
+        let report: DeliveryReport = try await producer.send([
             event("sampled", "00-\(Self.traceID)-00f067aa0ba902b7-01"),
             event("not-sampled", "00-\(Self.traceID)-00f067aa0ba902b8-00"),
             event("untraced", nil),
