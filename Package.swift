@@ -34,6 +34,11 @@ let package = Package(
         // For the fuzz targets in Fuzz/, a package of its own that can only depend on products.
         .library(name: "TrackPipeline", targets: ["TrackPipeline"]),
     ],
+    traits: [
+        // Off by default: the default build neither compiles swift-otel nor calls it (docs/operations.md,
+        // "Headers and tracing"). `swift build --traits OTLP` exports a span per traced input over OTLP/HTTP.
+        .trait(name: "OTLP", description: "Export a span per traced input to an OpenTelemetry collector (OTLP/HTTP)")
+    ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
@@ -44,6 +49,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+        // Only with the OTLP trait, and only its OTLP/HTTP exporter (no gRPC).
+        .package(url: "https://github.com/swift-otel/swift-otel", from: "1.6.0", traits: ["OTLPHTTP"]),
+        .package(url: "https://github.com/apple/swift-distributed-tracing", from: "1.7.3"),
     ],
     targets: [
         .systemLibrary(
@@ -105,6 +113,8 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "OTel", package: "swift-otel", condition: .when(traits: ["OTLP"])),
+                .product(name: "Tracing", package: "swift-distributed-tracing", condition: .when(traits: ["OTLP"])),
             ],
             swiftSettings: strictSwift
         ),

@@ -21,6 +21,8 @@ public struct PipelineConfiguration: Sendable, Equatable {
     public var enrichments = Enrichment()
     /// What the outputs may show of a person (``Privacy``).
     public var privacy = Privacy()
+    /// Which input headers enriched events and signals carry, and the trace context (`headers:`).
+    public var headers = HeaderPolicy.default
 
     /// One librdkafka property, passed through as-is.
     public struct KafkaProperty: Sendable, Equatable {

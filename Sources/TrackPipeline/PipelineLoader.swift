@@ -224,7 +224,7 @@ struct PipelineReader {
         var configuration = PipelineConfiguration.defaults
         let topLevel = [
             "name", "kafka", "group", "input", "outputs", "delivery", "limits", "signals", "sites", "metrics",
-            "enrichments", "privacy",
+            "enrichments", "privacy", "headers",
         ]
         for (key, value) in try members(root, path: nil, allowed: topLevel) {
             switch key.name {
@@ -240,6 +240,7 @@ struct PipelineReader {
             case "metrics": configuration.metrics = try metrics(value, defaults: configuration.metrics)
             case "enrichments": configuration.enrichments = try enrichments(value)
             case "privacy": configuration.privacy = try privacy(value)
+            case "headers": configuration.headers = try headers(value)
             default: break
             }
         }

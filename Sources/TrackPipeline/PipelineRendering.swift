@@ -62,6 +62,12 @@ extension PipelineConfiguration {
         if let variable = privacy.keyVariable {
             lines.append("  key: \"${\(variable)}\"")
         }
+        lines.append("headers:")
+        lines.append("  forward: \(headers.forward.rawValue)")
+        lines.append("  allow: [\(headers.allow.map { yamlScalar($0.description) }.joined(separator: ", "))]")
+        lines.append("  deny: [\(headers.deny.map { yamlScalar($0.description) }.joined(separator: ", "))]")
+        lines.append("  max_bytes: \(headers.maxBytes)")
+        lines.append("  trace_context: \(headers.traceContext)")
         return lines.joined(separator: "\n") + "\n"
     }
 }

@@ -23,6 +23,8 @@ public final class PipelineMetrics: Sendable {
     let geoReloads: CoreMetrics.Counter
     let geoReloadFailures: CoreMetrics.Counter
     let geoBuildEpoch: CoreMetrics.Gauge
+    let headersDroppedTooLarge: CoreMetrics.Counter
+    let headersDroppedInvalidTraceParent: CoreMetrics.Counter
     private let produced = Mutex<[String: CoreMetrics.Counter]>([:])
     private let rejected = Mutex<[String: CoreMetrics.Counter]>([:])
     private let rebalances = Mutex<[String: CoreMetrics.Counter]>([:])
@@ -71,6 +73,16 @@ public final class PipelineMetrics: Sendable {
             factory: factory
         )
         geoBuildEpoch = CoreMetrics.Gauge(label: "trackstream_geoip_database_build_timestamp_seconds", factory: factory)
+        headersDroppedTooLarge = CoreMetrics.Counter(
+            label: "trackstream_headers_dropped_total",
+            dimensions: [("reason", "too_large")],
+            factory: factory
+        )
+        headersDroppedInvalidTraceParent = CoreMetrics.Counter(
+            label: "trackstream_headers_dropped_total",
+            dimensions: [("reason", "invalid_traceparent")],
+            factory: factory
+        )
     }
 
     /// Prometheus text exposition of every series.
@@ -90,6 +102,13 @@ public final class PipelineMetrics: Sendable {
         guard count > 0 else { return }
         counter(in: rejected, label: "trackstream_events_rejected_total", dimension: ("reason", reason))
             .increment(by: count)
+    }
+
+    /// Inputs whose enriched events and signals went without some of their headers: forwarded ones
+    /// past `headers.max_bytes` or the output limits, or a `traceparent` that is not valid.
+    func recordHeadersDropped(tooLarge: Int, invalidTraceParent: Int) {
+        if tooLarge > 0 { headersDroppedTooLarge.increment(by: tooLarge) }
+        if invalidTraceParent > 0 { headersDroppedInvalidTraceParent.increment(by: invalidTraceParent) }
     }
 
     func recordRebalance(_ kind: String) {

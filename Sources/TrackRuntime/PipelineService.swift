@@ -78,6 +78,9 @@ public final class PipelineService: Service {
             logger: logger
         )
         coordinator.attach(publisher: publisher, consumer: consumer)
+        // A span per traced input, when built with the OTLP trait and asked for by OTEL_* variables.
+        let spanExport = try InputSpanExport.start(logger: logger)
+        let spans = spanExport?.recorder
         let workers = (0..<options.processingWorkers).map { _ in
             ProcessStage(
                 processor: processor,
@@ -85,7 +88,9 @@ public final class PipelineService: Service {
                 outputs: outputs,
                 attempts: options.processingAttempts,
                 budget: budget,
-                metrics: metrics
+                metrics: metrics,
+                headers: pipeline.headers,
+                spans: spans
             )
         }
         let completion: ConsumeStage.Completion
@@ -205,6 +210,7 @@ public final class PipelineService: Service {
         }
         let remaining = shutdown.deadline(after: ownDeadline).map { $0 - .now } ?? options.shutdownTimeout
         await producer.close(timeout: max(.zero, remaining))
+        await spanExport?.stop()
         logger.info(
             "pipeline stopped",
             metadata: [

@@ -50,6 +50,9 @@ actor ProcessStage {
     private let attempts: Int
     private let budget: OutputBudget
     private let metrics: PipelineMetrics
+    private let headerPlanner: OutputHeaderPlanner
+    /// Where a span per traced input goes (OTLP export), or nil: then nothing is timed or recorded.
+    private let spans: (any InputSpanRecording)?
 
     init(
         processor: any RecordProcessing,
@@ -57,7 +60,9 @@ actor ProcessStage {
         outputs: OutputTopics,
         attempts: Int,
         budget: OutputBudget,
-        metrics: PipelineMetrics
+        metrics: PipelineMetrics,
+        headers: HeaderPolicy = .default,
+        spans: (any InputSpanRecording)? = nil
     ) {
         self.processor = processor
         self.inputTopic = inputTopic
@@ -65,6 +70,8 @@ actor ProcessStage {
         self.attempts = attempts
         self.budget = budget
         self.metrics = metrics
+        self.headerPlanner = OutputHeaderPlanner(policy: headers)
+        self.spans = spans
     }
 
     /// Processes the batch and hands each chunk of its outputs to `publish`, in order.
@@ -97,7 +104,13 @@ actor ProcessStage {
         records.reserveCapacity(expectedRecords)
         var inputs: [ProcessedInput] = []
         inputs.reserveCapacity(batch.count - next)
+        var droppedForSize = 0
+        var invalidTraceParents = 0
+        defer {
+            metrics.recordHeadersDropped(tooLarge: droppedForSize, invalidTraceParent: invalidTraceParents)
+        }
         while next < batch.endIndex, output.byteCount < chunkBytes {
+            let started = spans == nil ? 0 : WallClock.nanoseconds()
             let record = batch[next]
             next += 1
             let source = SourceCoordinates(
@@ -107,32 +120,25 @@ actor ProcessStage {
                 timestamp: record.timestamp
             )
             let first = output.records.count
-            let start = output.checkpoint
-            // Accepted records (nearly all) never need their headers: only a rejection carries them,
-            // so they are read, and the record processed again with their size, only then.
-            var outcome = outcome(of: record, source: source, carrying: .key(of: record), into: &output)
-            var rejectionHeaders: [KafkaHeader] = []
+            // Reading the headers of a record that has none costs no allocation.
+            let inputHeaders = record.headers
+            let planned = headerPlanner.plan(inputHeaders, source: source)
+            var carried = CarriedFields.of(record, headers: inputHeaders)
+            carried.outputHeaders = planned.sizes
+            let outcome = outcome(of: record, source: source, carrying: carried, into: &output)
+            var headers = planned.accepted
             if outcome.rejectionReason != nil {
-                rejectionHeaders = record.headers
-                if !rejectionHeaders.isEmpty {
-                    output.rollback(to: start)
-                    let carried = CarriedFields.of(record, headers: rejectionHeaders)
-                    outcome = self.outcome(of: record, source: source, carrying: carried, into: &output)
-                }
-                if outcome.omissions.contains(.keyAndHeaders) {
-                    rejectionHeaders = []
-                } else if let key = record.key {
+                if !outcome.omissions.contains(.keyAndHeaders), let key = record.key {
                     output.assignKey(output.appendKey(key), toRecordsFrom: first)
                 }
-                if !outcome.omissions.isEmpty {
-                    rejectionHeaders.append(
-                        KafkaHeader(
-                            name: RejectionOmissions.headerName,
-                            value: Array(outcome.omissions.headerValue.utf8)
-                        )
-                    )
-                }
+                headers = OutputHeaderPlanner.rejectionHeaders(input: inputHeaders, omissions: outcome.omissions)
+            } else if outcome.forwardedHeadersOmitted {
+                headers = OutputHeaderPlanner.withoutForwarded(planned)
             }
+            if outcome.rejectionReason == nil, planned.droppedForSize || outcome.forwardedHeadersOmitted {
+                droppedForSize += 1
+            }
+            if planned.invalidTraceParent { invalidTraceParents += 1 }
             for layout in output.records[first...] {
                 records.append(
                     ProducerBatch.Record(
@@ -140,7 +146,21 @@ actor ProcessStage {
                         key: layout.key,
                         value: layout.value,
                         timestamp: record.timestamp,
-                        headers: layout.kind == .rejection ? rejectionHeaders : []
+                        headers: headers
+                    )
+                )
+            }
+            if let spans, let child = planned.child, child.isSampled, let parent = planned.parent {
+                spans.record(
+                    InputSpan(
+                        parent: parent,
+                        child: child,
+                        source: source,
+                        startNanoseconds: started,
+                        endNanoseconds: WallClock.nanoseconds(),
+                        enriched: outcome.enriched,
+                        signals: outcome.signals,
+                        rejectionReason: outcome.rejectionReason
                     )
                 )
             }
@@ -212,11 +232,6 @@ actor ProcessStage {
 }
 
 extension CarriedFields {
-    /// The record's key alone, before its headers are known.
-    static func key(of record: ConsumedRecord) -> CarriedFields {
-        CarriedFields(keyBytes: record.key?.count, headerCount: 0, headerBytes: 0)
-    }
-
     /// The record's key and `headers` (its headers, read once by the caller).
     static func of(_ record: ConsumedRecord, headers: [KafkaHeader]) -> CarriedFields {
         of(keyBytes: record.key?.count, headers: headers)
@@ -227,7 +242,7 @@ extension CarriedFields {
         CarriedFields(
             keyBytes: keyBytes,
             headerCount: headers.count,
-            headerBytes: headers.reduce(0) { $0 + $1.name.utf8.count + ($1.value?.count ?? 0) }
+            headerBytes: headers.reduce(0) { $0 + $1.byteCount }
         )
     }
 }

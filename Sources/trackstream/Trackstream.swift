@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Kafka
+import TrackDomain
 
 /// The `trackstream` command: a Kafka stream processor for tracking events.
 @main
@@ -12,7 +13,7 @@ struct Trackstream: AsyncParsableCommand {
             Exit codes: 0 success, 1 usage or configuration error, 2 runtime failure.
             PIPELINE defaults to Pipelines/track.yml.
             """,
-        version: "trackstream 0.1.0 (librdkafka \(Librdkafka.version))",
+        version: "trackstream \(trackstreamVersion) (librdkafka \(Librdkafka.version))",
         subcommands: [
             RunCommand.self, ProcessCommand.self, CheckConfigCommand.self, TopicsCommand.self, GenerateCommand.self,
             ReplayCommand.self, TailCommand.self, RedriveCommand.self,

@@ -1,6 +1,7 @@
 import Foundation
 import Kafka
 import Testing
+import TrackDomain
 
 /// A hostile producer's records mixed into generated traffic, through the real service on the real
 /// broker: the run must end by itself (exit 0), account for every input, and write only strict JSON
@@ -149,6 +150,7 @@ struct HostileMixTests {
                 )
             )
         )
+        records += headerRecords(topic: topic)
         for timestamp in [Int64.min + 5, Int64.max - 5, -1, 1] {
             for value in [event(""), "{bad"] {
                 records.append(
@@ -165,6 +167,96 @@ struct HostileMixTests {
             }
         }
         return records
+    }
+
+    static let traceParent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+
+    /// Good events with headers, each told apart by its `message_id` (`h-...`): what their outputs
+    /// must carry is checked by ``expectHeaders(inputs:outputs:)``.
+    static func headerRecords(topic: String) -> [Hostile] {
+        func record(_ name: String, _ messageID: String, _ headers: [KafkaHeader]) -> Hostile {
+            Hostile(
+                name: name,
+                message: ProducerMessage(
+                    topic: topic,
+                    key: Array("k-\(messageID)".utf8),
+                    value: Array(event(#""message_id":"\#(messageID)""#).utf8),
+                    headers: headers
+                )
+            )
+        }
+        func header(_ name: String, _ value: String) -> KafkaHeader {
+            KafkaHeader(name: name, value: Array(value.utf8))
+        }
+        return [
+            record(
+                "headers and a traceparent",
+                "h-traced",
+                [
+                    header("x-request-id", "r-1"), header("traceparent", traceParent),
+                    header("tracestate", "congo=t61rcWkgMzE"), header("__TypeId__", "com.example.Raw"),
+                    header("trackstream-version", "9.9.9"),
+                ]
+            ),
+            record(
+                "an upper-case traceparent",
+                "h-upper",
+                [
+                    header("traceparent", traceParent.uppercased()), header("tracestate", "a=b"),
+                    header("x-request-id", "r-2"),
+                ]
+            ),
+            record(
+                "a 900 KB header beside a small one",
+                "h-huge",
+                [header("x-huge", String(repeating: "h", count: 900_000)), header("x-request-id", "r-3")]
+            ),
+        ]
+    }
+
+    /// The headers of the outputs of ``headerRecords(topic:)``, and the version headers on every output.
+    static func expectHeaders(inputs: [StoredRecord], outputs: [StoredRecord], rejected: [StoredRecord], topic: String)
+    {
+        func text(_ header: KafkaHeader) -> String { String(decoding: header.value ?? [], as: UTF8.self) }
+        let withoutVersions = (outputs + rejected).filter { output in
+            let ours = output.headers.filter { $0.name == "trackstream-version" || $0.name == "trackstream-schema" }
+            return ours.map(text) != [trackstreamVersion, Contract.schemaVersion]
+        }
+        #expect(withoutVersions.count == 0, "version headers on every output: \(withoutVersions.first?.headers ?? [])")
+        func find(_ messageID: String) -> (input: StoredRecord?, outputs: [StoredRecord]) {
+            let input = inputs.first { String(decoding: $0.value ?? [], as: UTF8.self).contains(#""\#(messageID)""#) }
+            let eventID = EventID(messageID: messageID).base
+            let found = outputs.filter { String(decoding: $0.value ?? [], as: UTF8.self).contains(eventID) }
+            return (input, found)
+        }
+        let traced = find("h-traced")
+        #expect(traced.outputs.count == 2, "an enriched event and a signal")
+        if let input = traced.input {
+            let child = TraceParent(Array(traceParent.utf8))?.child(
+                of: SourceCoordinates(topic: topic, partition: input.partition, offset: input.offset)
+            )
+            for output in traced.outputs {
+                #expect(
+                    output.headers.map(\.name) == [
+                        "traceparent", "tracestate", "x-request-id", "trackstream-version", "trackstream-schema",
+                    ]
+                )
+                #expect(output.headers.map(text).prefix(3) == [child?.description ?? "?", "congo=t61rcWkgMzE", "r-1"])
+            }
+        }
+        for output in find("h-upper").outputs {
+            #expect(output.headers.map(\.name) == ["x-request-id", "trackstream-version", "trackstream-schema"])
+        }
+        let huge = find("h-huge")
+        #expect(huge.outputs.count == 2)
+        for output in huge.outputs {
+            #expect(
+                output.headers.map(\.name) == [
+                    "x-request-id", "trackstream-version", "trackstream-schema", "trackstream-omitted",
+                ]
+            )
+            #expect(output.headers.last.map(text) == "headers")
+        }
     }
 
     @Test("generated traffic plus hostile records: exit 0, every input accounted for, every output strict JSON")
@@ -195,6 +287,7 @@ struct HostileMixTests {
             String(decoding: ($0.value ?? []).prefix(200), as: UTF8.self)
         }
         #expect(missing.prefix(10) == [], "every input is accounted for: \(missingValues.prefix(3))")
+        Self.expectHeaders(inputs: inputs, outputs: enriched + signals, rejected: rejected, topic: pipeline.input)
         print("hostile mix: \(Self.summary(inputs: inputs, enriched: enriched, signals: signals, rejected: rejected))")
     }
 

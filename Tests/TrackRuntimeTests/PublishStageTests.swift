@@ -178,7 +178,7 @@ struct PublishStageTests {
         #expect(sink.sends[1].count == 1, "one rejection for the input, however many of its outputs failed")
         #expect(replacement.topic == Fixture.outputs.rejected)
         #expect(replacement.key == Array("k0".utf8))
-        #expect(replacement.headers == [KafkaHeader(name: "h", value: [1])])
+        #expect(replacement.headers == [KafkaHeader(name: "h", value: [1])] + OutputHeaderPlanner.versionHeaders)
         let text = String(decoding: replacement.value ?? [], as: UTF8.self)
         #expect(text.contains(#""reason":"processing_error""#) && text.contains(#""offset":1"#))
         await sink.acknowledge(1)
@@ -205,6 +205,9 @@ struct PublishStageTests {
             let stripped = try #require(sink.sends[step + 2].first)
             let marker = stripped.headers.first { $0.name == RejectionOmissions.headerName }?.value ?? []
             #expect(String(decoding: marker, as: UTF8.self) == omitted)
+            // The version headers stay whatever is left out; the input's headers go with its key.
+            #expect(stripped.headers.suffix(3).prefix(2).elementsEqual(OutputHeaderPlanner.versionHeaders))
+            #expect(stripped.headers.contains(KafkaHeader(name: "h", value: [1])) == !omitted.contains("headers"))
             #expect((stripped.key == nil) == omitted.contains("key"))
             #expect((stripped.timestamp == nil) == omitted.contains("timestamp"))
         }

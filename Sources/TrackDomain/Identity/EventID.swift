@@ -35,11 +35,17 @@ public struct EventID: Sendable, Hashable, CustomStringConvertible {
 
     /// The id derived from the Kafka coordinates of the raw record: `o:<topic>:<partition>:<offset>`.
     public init(source: SourceCoordinates) {
+        digest = Self.coordinatesDigest(prefix: UInt8(ascii: "o"), source: source)
+    }
+
+    /// BLAKE2b-128 of `<prefix>:<topic>:<partition>:<offset>`: ids derived from coordinates, told
+    /// apart by their prefix (`o` event ids, `s` span-ids).
+    static func coordinatesDigest(prefix: UInt8, source: SourceCoordinates) -> BLAKE2b.Digest16 {
         var topic = source.topic
-        digest = topic.withUTF8 { topic in
+        return topic.withUTF8 { topic in
             let partition = DecimalText(Int64(source.partition))
             let offset = DecimalText(source.offset)
-            return Self.digest(prefix: UInt8(ascii: "o"), length: topic.count + 2 + partition.count + offset.count) {
+            return Self.digest(prefix: prefix, length: topic.count + 2 + partition.count + offset.count) {
                 output in
                 var position = 0
                 func append(_ bytes: UnsafeRawBufferPointer) {

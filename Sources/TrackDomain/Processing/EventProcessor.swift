@@ -26,7 +26,9 @@ public struct EventProcessor: Sendable {
 
     /// Processes one raw record, appending its outputs to `output`. `value` nil is a tombstone,
     /// rejected as `invalid_json`. Rejections get no key: the runtime gives them the input's key and
-    /// headers, whose sizes `carried` gives, unless the outcome says they were left out.
+    /// headers, whose sizes `carried` gives, unless the outcome says they were left out. The headers
+    /// the runtime gives enriched events and signals (`carried.outputHeaders`) count towards the
+    /// output limits; the forwarded ones are left out when the outputs fit only without them.
     public mutating func process(
         value: UnsafeRawBufferPointer?,
         source: SourceCoordinates,
@@ -54,22 +56,42 @@ public struct EventProcessor: Sendable {
                 normalized.event.messageID.map { EventID(messageID: $0, in: input) } ?? EventID(source: source)
             let found = enricher.enrich(&normalized.event, input: input)
             let signals = signalDeriver.signals(for: normalized)
-            output.limitOutputs(bytes: configuration.maxOutputBytes, recordBytes: configuration.maxRecordBytes)
-            let key = EnrichedEventEncoder.appendOutputKey(normalized.event, input: input, to: &output)
-            let enriched = EnrichedEventEncoder().encode(
-                normalized,
-                input: input,
-                eventID: eventID,
-                found: found,
-                source: source,
-                key: key,
-                into: &output
-            )
-            SignalEncoder().encode(signals, of: normalized, input: input, eventID: eventID, key: key, into: &output)
-            if let exceeded = output.endLimits() {
-                throw overLimit(exceeded)
+            // The outputs with the input's forwarded headers; when they break a limit with them, once
+            // more without them (only a share's many children or a huge header get here).
+            let headers = carried.outputHeaders
+            var omittingForwarded = false
+            while true {
+                output.limitOutputs(
+                    bytes: configuration.maxOutputBytes,
+                    recordBytes: configuration.maxRecordBytes,
+                    headerBytes: headers.perRecordBytes(omittingForwarded: omittingForwarded)
+                )
+                let key = EnrichedEventEncoder.appendOutputKey(normalized.event, input: input, to: &output)
+                let enriched = EnrichedEventEncoder().encode(
+                    normalized,
+                    input: input,
+                    eventID: eventID,
+                    found: found,
+                    source: source,
+                    key: key,
+                    into: &output
+                )
+                SignalEncoder().encode(signals, of: normalized, input: input, eventID: eventID, key: key, into: &output)
+                if let exceeded = output.endLimits() {
+                    guard !omittingForwarded, headers.forwardedBytes > OutputHeaderName.omittedHeadersBytes else {
+                        throw overLimit(exceeded)
+                    }
+                    output.rollback(to: start)
+                    omittingForwarded = true
+                    continue
+                }
+                return RecordOutcome(
+                    enriched: enriched,
+                    signals: signals.count,
+                    rejectionReason: nil,
+                    forwardedHeadersOmitted: omittingForwarded
+                )
             }
-            return RecordOutcome(enriched: enriched, signals: signals.count, rejectionReason: nil)
         } catch {
             output.rollback(to: start)
             return reject(error, value: input, members: members, source: source, carried: carried, into: &output)
@@ -220,7 +242,9 @@ public struct EventProcessor: Sendable {
                 )
             }
             let valueBytes = output.records[output.records.count - 1].value.count
-            let recordBytes = valueBytes + (omissions.contains(.keyAndHeaders) ? 0 : carried.bytes)
+            let recordBytes =
+                valueBytes + (omissions.contains(.keyAndHeaders) ? 0 : carried.bytes)
+                + carried.outputHeaders.versionBytes
             // The timestamp takes no room: only a broker's refusal leaves it out.
             guard recordBytes > configuration.maxRecordBytes, !omissions.contains(.keyAndHeaders),
                 let next = omissions.next

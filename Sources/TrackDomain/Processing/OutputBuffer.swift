@@ -29,11 +29,15 @@ public struct OutputBuffer: ~Copyable {
     var writer: JSONWriter
     /// The records written so far, in the order they were written.
     public private(set) var records: [OutputRecordLayout] = []
-    /// Where the bytes of the outputs being limited must end (see ``limitOutputs(bytes:recordBytes:)``).
+    /// Where the bytes of the outputs being limited must end (see ``limitOutputs(bytes:recordBytes:headerBytes:)``).
     private var byteLimit = Int.max
-    /// The largest record (key and value) allowed while limited.
+    /// The largest record (key, value and headers) allowed while limited.
     private var recordLimit = Int.max
-    /// The first limit broken since ``limitOutputs(bytes:recordBytes:)``.
+    /// The header bytes each record written while limited will be sent with.
+    private var recordHeaderBytes = 0
+    /// The header bytes of the records written while limited, counted against ``byteLimit``.
+    private var chargedHeaderBytes = 0
+    /// The first limit broken since ``limitOutputs(bytes:recordBytes:headerBytes:)``.
     private(set) var exceeded: OutputLimitExceeded?
 
     /// `capacity` is the first size of the block in bytes; it grows as needed.
@@ -91,9 +95,10 @@ public struct OutputBuffer: ~Copyable {
         let start = writer.byteCount
         body(&writer)
         records.append(OutputRecordLayout(kind: kind, key: key, value: start..<writer.byteCount))
+        chargedHeaderBytes += recordHeaderBytes
         if exceeded == nil {
-            let recordBytes = writer.byteCount - start + (key?.count ?? 0)
-            if writer.byteCount > byteLimit {
+            let recordBytes = writer.byteCount - start + (key?.count ?? 0) + recordHeaderBytes
+            if writer.byteCount > byteLimit - chargedHeaderBytes {
                 exceeded = .total
             } else if recordBytes > recordLimit {
                 exceeded = .record(bytes: recordBytes)
@@ -101,16 +106,19 @@ public struct OutputBuffer: ~Copyable {
         }
     }
 
-    /// From now on, everything written may take at most `bytes` more, and no record (key and value)
-    /// more than `recordBytes`: a writer stops early once ``isOverLimit``.
-    mutating func limitOutputs(bytes: Int, recordBytes: Int) {
+    /// From now on, everything written, with `headerBytes` of headers per record, may take at most
+    /// `bytes` more, and no record (key, value and headers) more than `recordBytes`: a writer stops
+    /// early once ``isOverLimit``.
+    mutating func limitOutputs(bytes: Int, recordBytes: Int, headerBytes: Int = 0) {
         let (end, overflow) = writer.byteCount.addingReportingOverflow(bytes)
         byteLimit = overflow ? Int.max : end
         recordLimit = recordBytes
+        recordHeaderBytes = headerBytes
+        chargedHeaderBytes = 0
         exceeded = nil
     }
 
-    /// Whether a limit set by ``limitOutputs(bytes:recordBytes:)`` was broken.
+    /// Whether a limit set by ``limitOutputs(bytes:recordBytes:headerBytes:)`` was broken.
     var isOverLimit: Bool { exceeded != nil }
 
     /// Lifts the limits; returns the first one broken, if any.
@@ -118,6 +126,8 @@ public struct OutputBuffer: ~Copyable {
         defer {
             byteLimit = .max
             recordLimit = .max
+            recordHeaderBytes = 0
+            chargedHeaderBytes = 0
             exceeded = nil
         }
         return exceeded

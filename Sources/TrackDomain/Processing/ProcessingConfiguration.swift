@@ -1,4 +1,5 @@
-/// The version written into every rejection's `processor` object.
+/// The binary's version: `trackstream --version`, every rejection's `processor.version` and every
+/// output's `trackstream-version` header. The one place it is written.
 public let trackstreamVersion = "0.1.0"
 
 /// An inclusive integer rating scale `min...max` with `min < max` (contract §4).

@@ -65,16 +65,21 @@ public struct RecordOutcome: Sendable, Hashable {
     /// What the rejection goes without to fit a record: with ``RejectionOmissions/keyAndHeaders`` the
     /// runtime sends it without the input's key and headers.
     public var omissions: RejectionOmissions
+    /// Whether the enriched events and signals go without the input's forwarded headers
+    /// (``OutputHeaderSizes/forwardedBytes``), which would have made them break an output limit.
+    public var forwardedHeadersOmitted: Bool
 
     public init(
         enriched: Int,
         signals: Int,
         rejectionReason: RejectionReason?,
-        omissions: RejectionOmissions = []
+        omissions: RejectionOmissions = [],
+        forwardedHeadersOmitted: Bool = false
     ) {
         self.enriched = enriched
         self.signals = signals
         self.rejectionReason = rejectionReason
         self.omissions = omissions
+        self.forwardedHeadersOmitted = forwardedHeadersOmitted
     }
 }

@@ -68,10 +68,15 @@ public struct CarriedFields: Sendable, Hashable {
     /// The headers' names and values together, in bytes.
     public var headerBytes: Int
 
-    public init(keyBytes: Int?, headerCount: Int, headerBytes: Int) {
+    /// The headers the runtime gives the input's enriched events and signals (and, the version
+    /// headers, its rejection), for the output limits to count.
+    public var outputHeaders: OutputHeaderSizes
+
+    public init(keyBytes: Int?, headerCount: Int, headerBytes: Int, outputHeaders: OutputHeaderSizes = .none) {
         self.keyBytes = keyBytes
         self.headerCount = headerCount
         self.headerBytes = headerBytes
+        self.outputHeaders = outputHeaders
     }
 
     /// No key and no headers.

@@ -29,8 +29,9 @@ struct UndeliveredOutputs: Sendable {
     /// input's counts in `work` when it turns into a rejection.
     func resolve(_ failure: DeliveryFailure, origin: Origin?, in work: inout ProcessedWork) -> Resolution {
         let kind = origin?.kind ?? .rejection
+        // trackstream's own comes last, after the input's headers, which may hold one too.
         let omitted =
-            failure.message.headers.first { $0.name == RejectionOmissions.headerName }
+            failure.message.headers.last.flatMap { $0.name == RejectionOmissions.headerName ? $0 : nil }
             .map { RejectionOmissions(headerValue: String(decoding: $0.value ?? [], as: UTF8.self)) } ?? []
         let action = UndeliveredOutputPolicy.action(for: failure.error.failure, of: kind, omitted: omitted)
         switch action {
@@ -90,7 +91,7 @@ struct UndeliveredOutputs: Sendable {
             topic: rejectedTopic,
             key: record.key,
             value: output.finish().record(at: 0).value,
-            headers: record.headers,
+            headers: OutputHeaderPlanner.rejectionHeaders(input: record.headers, omissions: []),
             timestamp: record.timestamp
         )
         message.applying(omissions)
@@ -100,8 +101,10 @@ struct UndeliveredOutputs: Sendable {
     /// A refused rejection rewritten to go without `omissions` (``RejectionOmissions``).
     static func stripped(_ failure: DeliveryFailure, to omissions: RejectionOmissions) -> ProducerMessage? {
         var message = failure.message
-        message.headers.removeAll { $0.name == RejectionOmissions.headerName }
-        let carried = CarriedFields.of(keyBytes: message.key?.count, headers: message.headers)
+        let carried = CarriedFields.of(
+            keyBytes: message.key?.count,
+            headers: OutputHeaderPlanner.inputHeaders(ofRejection: message.headers)
+        )
         guard
             let value = RejectionEncoder.stripped(
                 message.value ?? [],
@@ -117,16 +120,16 @@ struct UndeliveredOutputs: Sendable {
 }
 
 extension ProducerMessage {
-    /// Leaves out of the record what `omissions` says, and names it in the `trackstream-omitted` header.
+    /// Leaves out of a rejection's record what `omissions` says, and names it in the
+    /// `trackstream-omitted` header after the version headers.
     mutating func applying(_ omissions: RejectionOmissions) {
         guard !omissions.isEmpty else { return }
-        headers.removeAll { $0.name == RejectionOmissions.headerName }
-        if omissions.contains(.keyAndHeaders) {
-            key = nil
-            headers = []
-        }
+        if omissions.contains(.keyAndHeaders) { key = nil }
         if omissions.contains(.timestamp) { timestamp = nil }
-        headers.append(KafkaHeader(name: RejectionOmissions.headerName, value: Array(omissions.headerValue.utf8)))
+        headers = OutputHeaderPlanner.rejectionHeaders(
+            input: OutputHeaderPlanner.inputHeaders(ofRejection: headers),
+            omissions: omissions
+        )
     }
 }
 
