@@ -5,6 +5,8 @@ public enum Contract {
     ///
     /// It changes whenever an output's members or their values change, additions included: the
     /// schemas are closed (`additionalProperties: false`), so a reader that validates with them must
-    /// know which version wrote a record. A test ties the schemas' ids to this constant.
+    /// know which version wrote a record. Every output names it in its `trackstream-schema` header,
+    /// so consumers can branch on it rather than on the binary's version. A test ties the schemas'
+    /// ids to this constant.
     public static let schemaVersion = "1"
 }
