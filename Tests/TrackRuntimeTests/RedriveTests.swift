@@ -131,7 +131,15 @@ struct RedriveTests {
                 == expected.map { [$0.key ?? [], $0.value, Array(String($0.timestamp ?? -1).utf8)] }
                 .sorted(by: { lexicographic($0[1], $1[1]) })
         )
-        #expect(redriven.allSatisfy { $0.headers.contains { $0.name == "trackstream-redriven-from" } })
+        // The headers a first acceptance would have had (the input's, forwarded; the versions), and
+        // where the record came from.
+        for record in redriven {
+            let names = record.headers.map(\.name)
+            #expect(
+                names == ["origin", "trackstream-version", "trackstream-schema", "trackstream-redriven-from"],
+                "\(names)"
+            )
+        }
 
         // A second redrive of the same range publishes nothing new; the rejected topic is untouched.
         let again = try CommandResult.run(

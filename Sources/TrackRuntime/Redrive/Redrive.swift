@@ -86,7 +86,13 @@ public struct Redrive: Sendable {
         } catch {
             throw .kafka(error, doing: "creating the producer")
         }
-        var run = RedriveRun(request: request, processor: processor, ledger: ledger, producer: producer)
+        var run = RedriveRun(
+            request: request,
+            processor: processor,
+            headers: pipeline.headers,
+            ledger: ledger,
+            producer: producer
+        )
         do {
             try await reader.read(topic: request.rejectedTopic, ranges: request.ranges) { record in
                 try await run.take(record)
@@ -138,6 +144,7 @@ public struct Redrive: Sendable {
 private struct RedriveRun {
     let request: Redrive.Request
     var processor: EventProcessor
+    let planner: OutputHeaderPlanner
     var ledger: RedriveLedger
     let producer: KafkaProducer?
     var summary = RedriveSummary()
@@ -147,9 +154,16 @@ private struct RedriveRun {
     var pendingOffsets: [Int32: OffsetIntervals] = [:]
     var pendingInputs = 0
 
-    init(request: Redrive.Request, processor: EventProcessor, ledger: RedriveLedger, producer: KafkaProducer?) {
+    init(
+        request: Redrive.Request,
+        processor: EventProcessor,
+        headers: HeaderPolicy,
+        ledger: RedriveLedger,
+        producer: KafkaProducer?
+    ) {
         self.request = request
         self.processor = processor
+        self.planner = OutputHeaderPlanner(policy: headers)
         self.ledger = ledger
         self.producer = producer
     }
@@ -185,46 +199,69 @@ private struct RedriveRun {
             summary.withoutPayload += 1
             return
         }
-        let outcome = processor.process(value: payload, source: envelope.source)
+        // As the service does: the input's headers (the rejection keeps them) decide the outputs'
+        // headers and count in their sizes, so the outputs are those a first acceptance would have had.
+        let inputHeaders = record.headers
+        let planned = planner.plan(inputHeaders, source: envelope.source)
+        var carried = CarriedFields.of(keyBytes: record.key?.count, headers: inputHeaders)
+        carried.outputHeaders = planned.sizes
+        var buffer = OutputBuffer(capacity: 2_048 + (payload?.count ?? 0) * 3, expectedRecords: 4)
+        let outcome: RecordOutcome
+        do {
+            if let payload {
+                outcome = try payload.withUnsafeBytes { value in
+                    try processor.process(value: value, source: envelope.source, carrying: carried, into: &buffer)
+                }
+            } else {
+                outcome = try processor.process(value: nil, source: envelope.source, carrying: carried, into: &buffer)
+            }
+        } catch {
+            summary.byReason[envelope.reason, default: .init()].selected += 1
+            summary.byReason[envelope.reason, default: .init()].stillRejected[
+                RejectionReason.processingError.rawValue,
+                default: 0
+            ] += 1
+            return
+        }
+        let outputs = buffer.finish()
         summary.byReason[envelope.reason, default: .init()].selected += 1
         let sourceText = "\(envelope.source.topic):\(envelope.source.partition):\(envelope.source.offset)"
-        if let rejection = outcome.rejection {
-            let again = try? RejectionEnvelope.parse(rejection.value)
-            let reason = outcome.rejectionReason?.rawValue ?? again?.reason ?? "?"
-            summary.byReason[envelope.reason, default: .init()].stillRejected[reason, default: 0] += 1
-            sample(record, sourceText, envelope.reason, newReason: reason, detail: again?.message ?? "")
+        if let reason = outcome.rejectionReason {
+            let again = outputs.records.firstIndex { $0.kind == .rejection }
+                .flatMap { try? RejectionEnvelope.parse(outputs.record(at: $0).value) }
+            summary.byReason[envelope.reason, default: .init()].stillRejected[reason.rawValue, default: 0] += 1
+            sample(record, sourceText, envelope.reason, newReason: reason.rawValue, detail: again?.message ?? "")
             return
         }
         summary.byReason[envelope.reason, default: .init()].passing += 1
-        let outputs = outcome.enriched.count + outcome.signals.count
-        summary.outputRecords += outputs
+        summary.outputRecords += outputs.records.count
         sample(
             record,
             sourceText,
             envelope.reason,
             newReason: nil,
-            detail: "\(outcome.enriched.count) enriched, \(outcome.signals.count) signals"
+            detail: "\(outcome.enriched) enriched, \(outcome.signals) signals"
         )
         guard request.execute else { return }
-        let key = record.key.map(Array.init)
-        let headers = [
+        var headers = outcome.forwardedHeadersOmitted ? OutputHeaderPlanner.withoutForwarded(planned) : planned.accepted
+        headers.append(
             KafkaHeader(
                 name: "trackstream-redriven-from",
                 value: Array("\(request.rejectedTopic):\(record.partition):\(record.offset)".utf8)
             )
-        ]
-        for (topic, records) in [(request.enrichedTopic, outcome.enriched), (request.signalsTopic, outcome.signals)] {
-            for output in records {
-                pending.append(
-                    ProducerMessage(
-                        topic: topic,
-                        key: output.key ?? key,
-                        value: output.value,
-                        headers: headers,
-                        timestamp: envelope.source.timestamp
-                    )
+        )
+        let key = record.key.map(Array.init)
+        for index in outputs.records.indices {
+            let output = outputs.record(at: index)
+            pending.append(
+                ProducerMessage(
+                    topic: outputs.records[index].kind == .enriched ? request.enrichedTopic : request.signalsTopic,
+                    key: output.key ?? key,
+                    value: output.value,
+                    headers: headers,
+                    timestamp: envelope.source.timestamp
                 )
-            }
+            )
         }
         pendingOffsets[record.partition, default: OffsetIntervals()].insert(record.offset)
         pendingInputs += 1
