@@ -124,13 +124,18 @@ struct ServiceTests {
             guard let text = try? scrape(port: pipeline.metricsPort) else { continue }
             let previous = metrics
             metrics = parsePrometheus(text)
-            // Everything consumed, nothing awaiting acknowledgement, and the output counters as they
-            // were half a second ago (a batch still in a processing worker is not "in flight" yet).
-            if metrics["trackstream_events_consumed_total"] == 20_000,
+            // Everything consumed and committed (an offset is stored only after its outputs are
+            // acknowledged and counted, and committed after that), and the output counters as they
+            // were half a second ago. The in-flight gauge alone is not enough: a batch still in a
+            // processing worker or waiting for its turn is not "in flight" yet.
+            guard metrics["trackstream_events_consumed_total"] == 20_000,
                 metrics["trackstream_in_flight_batches"] == 0,
                 metrics.filter({ $0.key.hasPrefix("trackstream_records_produced_total") })
                     == previous.filter({ $0.key.hasPrefix("trackstream_records_produced_total") })
-            {
+            else { continue }
+            let committed = try await broker.admin().listGroupOffsets(group: pipeline.group)
+            if committed.reduce(0, { $0 + max(0, $1.offset) }) == 20_000 {
+                metrics = parsePrometheus(try scrape(port: pipeline.metricsPort))
                 break
             }
         }
